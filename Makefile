@@ -1,0 +1,41 @@
+# Two commands start everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Development mode for local runs and tests; production sets its own environment (README).
+DEV := DJANGO_DEBUG=true
+
+.DEFAULT_GOAL := help
+.PHONY: help install lint format migrate run test
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its development tools
+
+lint: install ## Check the code with ruff (lint and format)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Reformat the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install ## Apply database migrations
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+run: migrate ## Load the seed and demonstration content, print the admin login, serve on :8000
+	$(DEV) $(BIN)/python manage.py load_content --demo
+	$(DEV) $(BIN)/python manage.py create_local_admin
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: lint ## Lint, check for missing migrations, run the whole test suite
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEV) $(BIN)/pytest
