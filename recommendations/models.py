@@ -204,6 +204,11 @@ class IssuedReference(models.Model):
     prefix = models.CharField(max_length=10, db_index=True)
     number = models.PositiveIntegerField(null=True)
     issued_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its recommendation left the public site (deleted or unpublished).",
+    )
 
     objects = IssuedReferenceQuerySet.as_manager()
 
