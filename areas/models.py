@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from cuspe_portal.markdown import render_markdown
 
@@ -19,12 +20,16 @@ class CountingQuerySet(models.QuerySet):
     recommendation_lookup = ""
 
     def with_recommendation_counts(self, recommendations):
-        """Annotate `recommendation_count`: how many of `recommendations` fall in each row."""
+        """Annotate `recommendation_count`: how many of `recommendations` fall in each row.
+
+        Counted distinct, so `recommendations` may be filtered across a many-to-many join
+        (such as several themes) without counting a recommendation twice.
+        """
         counts = (
             recommendations.filter(**{self.recommendation_lookup: OuterRef("pk")})
             .order_by()
             .values(self.recommendation_lookup)
-            .annotate(total=Count("pk"))
+            .annotate(total=Count("pk", distinct=True))
             .values("total")
         )
         return self.annotate(recommendation_count=Coalesce(Subquery(counts), 0))
@@ -68,6 +73,8 @@ class Area(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     objects = AreaQuerySet.as_manager()
 
     class Meta:
@@ -108,6 +115,8 @@ class Theme(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     objects = ThemeQuerySet.as_manager()
 

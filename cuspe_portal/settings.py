@@ -6,11 +6,13 @@ README list them all. Development needs none: `make run` sets `DJANGO_DEBUG=true
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +52,10 @@ PORTAL_ORGANISATION_NAME = os.environ.get(
 PORTAL_SERVICE_NAME = os.environ.get(
     "PORTAL_SERVICE_NAME", "Transformation recommendations"
 ).strip()
+# A recommendation with no progress update for this many days is flagged "needs review".
+PORTAL_REVIEW_AFTER_DAYS = int(os.environ.get("PORTAL_REVIEW_AFTER_DAYS", "180"))
+# How long a shared preview link works, in seconds (default 7 days).
+PORTAL_PREVIEW_LINK_MAX_AGE = int(os.environ.get("PORTAL_PREVIEW_LINK_DAYS", "7")) * 24 * 3600
 PORTAL_BRAND_COLOUR = os.environ.get("PORTAL_BRAND_COLOUR", "#005a70").strip()
 if not re.fullmatch(r"#[0-9a-fA-F]{6}", PORTAL_BRAND_COLOUR):
     raise ImproperlyConfigured(
@@ -57,7 +63,7 @@ if not re.fullmatch(r"#[0-9a-fA-F]{6}", PORTAL_BRAND_COLOUR):
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cuspe_portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,10 +73,13 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "simple_history",
+    "axes",
     "csp",
     "areas",
     "recommendations",
@@ -79,6 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cuspe_portal.middleware.RejectNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,7 +96,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks, so it sees the outcome of every login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Password guessing: after AXES_FAILURE_LIMIT failed logins for a username from one address,
+# that pair is locked out for AXES_COOLOFF_MINUTES; the admin login page says so plainly.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "cuspe_portal.urls"
 
@@ -162,14 +189,45 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Spreadsheet cells starting with = + - @ are escaped so an export can't carry a formula.
+# Spreadsheets in the admin: CSV and Excel; importing needs the "change" permission (editors
+# and publishers), exporting the "view" one. Exports are guarded against formula injection
+# so a file can't carry a formula (import-export drops a leading "=" from each cell).
+IMPORT_FORMATS = [CSV, XLSX]
+EXPORT_FORMATS = [CSV, XLSX]
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
+# Anonymous API clients: requests per client address, e.g. 120/minute; blank turns it off.
+# Counted per process (Django's local-memory cache) unless a shared cache is configured.
+API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "120/minute").strip() or None
+if API_ANON_THROTTLE_RATE and not re.fullmatch(r"\d+/[smhd][a-z]*", API_ANON_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"API_ANON_THROTTLE_RATE must look like 120/minute, not {API_ANON_THROTTLE_RATE!r}."
+    )
+
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cuspe_portal.openapi.PortalAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "cuspe_portal.rest.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "cuspe_portal.rest.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": 20,
+    # Token first, so an anonymous write is a 401 that names the scheme (WWW-Authenticate).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["cuspe_portal.rest.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_THROTTLE_RATE},
+    # Proxies in front of the portal: the client address is taken from X-Forwarded-For only
+    # past that many hops, so nobody escapes the throttle by sending the header themselves.
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -179,6 +237,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DESCRIPTION": (
+        "The recommendations of the council's transformation reports, with their areas, "
+        "themes, reports, examples and references. Anyone may read what the public site "
+        "shows; trusted tools write with a token (`Authorization: Token <key>`)."
+    ),
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ScaleEnum": "recommendations.models.Recommendation.Scale"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cuspe_portal.openapi.document_csv_as_text",
+    ],
 }
 
 LOGGING = {
@@ -186,4 +256,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; failures and lockouts still show at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

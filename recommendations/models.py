@@ -1,14 +1,22 @@
+import copy
 import re
+from collections import defaultdict
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max, Q
+from django.db.models import Avg, Count, Max, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
-from areas.models import MARKDOWN_HELP, Area, Theme
+from areas.models import MARKDOWN_HELP, Area, CountingQuerySet, Theme
 from cuspe_portal.markdown import render_markdown
+
+from .search import SearchableQuerySet
 
 REFERENCE_PATTERN = r"[A-Z][A-Z0-9]{0,9}-[1-9][0-9]{0,5}"
 YEAR_VALIDATORS = [MinValueValidator(1900), MaxValueValidator(2100)]
@@ -16,7 +24,17 @@ YEAR_VALIDATORS = [MinValueValidator(1900), MaxValueValidator(2100)]
 
 class PublicationState(models.TextChoices):
     DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
     PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class PendingState(models.TextChoices):
+    """Where the unpublished changes to a published item stand."""
+
+    NONE = "", "No unpublished changes"
+    DRAFT = "draft", "Changes in draft"
+    IN_REVIEW = "in_review", "Changes in review"
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -26,20 +44,59 @@ class PublishableQuerySet(models.QuerySet):
             publication_state=PublicationState.PUBLISHED, published_at__lte=timezone.now()
         )
 
+    def awaiting_review(self):
+        """Items, or changes to published items, that an editor has sent for review."""
+        return self.filter(
+            Q(publication_state=PublicationState.IN_REVIEW)
+            | Q(pending_state=PendingState.IN_REVIEW)
+        )
+
+    def scheduled(self):
+        """Published items whose publication time is still to come."""
+        return self.filter(
+            publication_state=PublicationState.PUBLISHED, published_at__gt=timezone.now()
+        )
+
+    def with_change_time(self):
+        """Annotate `changed_at`: the later of its last edit and its going public."""
+        return self.annotate(
+            changed_at=Greatest("updated_at", Coalesce("published_at", "updated_at"))
+        )
+
+    def changed_since(self, moment):
+        """Items edited, or gone public, at or after `moment`: what an incremental sync needs."""
+        return self.with_change_time().filter(changed_at__gte=moment)
+
 
 class Publishable(models.Model):
-    """Publication state and time, shared by everything the public may or may not see."""
+    """Publication state and time, shared by everything the public may or may not see.
+
+    A published item's row is what the public sees. Edits to it wait in `pending_changes`
+    (the fields and many-to-many links of the next version) until a publisher publishes them,
+    as in Wagtail: the public keeps the last published version meanwhile.
+    """
 
     publication_state = models.CharField(
         max_length=20,
         choices=PublicationState.choices,
         default=PublicationState.DRAFT,
-        help_text="Only published items appear on the public site and API.",
+        help_text=(
+            "Draft, then in review, then published (by a publisher), then archived. Only "
+            "published items appear on the public site and API."
+        ),
     )
     published_at = models.DateTimeField(
+        "publication time",
         null=True,
         blank=True,
-        help_text="When it was first published. Filled in for you when you publish.",
+        help_text=(
+            "When it goes public. Leave blank to publish at once; a future time schedules it: "
+            "it appears by itself at that moment."
+        ),
+    )
+    pending_changes = models.JSONField(null=True, blank=True, editable=False)
+    pending_state = models.CharField(
+        max_length=20, choices=PendingState.choices, blank=True, default="", editable=False
     )
 
     class Meta:
@@ -52,11 +109,53 @@ class Publishable(models.Model):
 
     @property
     def is_published(self):
+        """True when the public can see it now."""
         return (
             self.publication_state == PublicationState.PUBLISHED
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.publication_state == PublicationState.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    def render_markdown_fields(self):
+        """Refresh the stored HTML of the item's Markdown fields (each model says which)."""
+
+    def staged(self):
+        """The next version: an unsaved copy with the pending changes applied, and its links.
+
+        Links map each many-to-many field's name to a list of ids; they are empty when
+        nothing is pending, and the caller reads the saved links instead.
+        """
+        if not self.pending_changes:
+            return self, {}
+        version = copy.copy(self)
+        for name, value in self.pending_changes["fields"].items():
+            field = self._meta.get_field(name)
+            setattr(version, field.attname, field.to_python(value))
+        version.render_markdown_fields()
+        return version, self.pending_changes.get("links", {})
+
+    @property
+    def workflow_label(self):
+        """The state in words for editors, e.g. "Published, changes in review"."""
+        if self.is_scheduled:
+            local = timezone.localtime(self.published_at)
+            return f"Scheduled for {local:%d %b %Y %H:%M}"
+        label = self.get_publication_state_display()
+        if self.pending_state:
+            return f"{label}, {self.get_pending_state_display().lower()}"
+        return label
+
+
+class ReportQuerySet(CountingQuerySet):
+    recommendation_lookup = "report"
 
 
 class Report(models.Model):
@@ -89,6 +188,10 @@ class Report(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
+    objects = ReportQuerySet.as_manager()
+
     class Meta:
         ordering = ["is_demonstration", "-year", "title"]
 
@@ -103,6 +206,16 @@ class Report(models.Model):
         return f"{reverse('recommendations:list')}?report={self.slug}"
 
 
+class ReferenceQuerySet(SearchableQuerySet):
+    search_fields = {"A": ["title"], "B": ["authors", "publisher"]}
+    search_snippet_fields = ["authors", "publisher"]
+
+    def cited_publicly(self):
+        """References that at least one published recommendation cites."""
+        cited = Recommendation.objects.published().filter(sources=models.OuterRef("pk"))
+        return self.filter(models.Exists(cited))
+
+
 class Reference(models.Model):
     """A piece of literature or evidence that recommendations cite."""
 
@@ -115,6 +228,10 @@ class Reference(models.Model):
     url = models.URLField("web address", blank=True, max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -131,8 +248,13 @@ class Reference(models.Model):
         return ". ".join(part for part in [*parts, self.publisher] if part) + "."
 
 
-class ExampleQuerySet(PublishableQuerySet):
-    pass
+class ExampleQuerySet(SearchableQuerySet, PublishableQuerySet):
+    search_fields = {
+        "A": ["title"],
+        "B": ["summary", "organisation", "place"],
+        "C": ["description"],
+    }
+    search_snippet_fields = ["summary", "description"]
 
 
 class Example(Publishable):
@@ -152,23 +274,33 @@ class Example(Publishable):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
     objects = ExampleQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        permissions = [("publish_example", "Can publish, unpublish, archive and schedule examples")]
 
     def __str__(self):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.description_html = render_markdown(self.description)
+        self.render_markdown_fields()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("recommendations:example-detail", kwargs={"slug": self.slug})
 
+    def render_markdown_fields(self):
+        self.description_html = render_markdown(self.description)
+
 
 class IssuedReferenceQuerySet(models.QuerySet):
+    def withdrawn(self):
+        """References whose recommendation left the public site and has not come back."""
+        public = Recommendation.objects.published().values("reference")
+        return self.filter(withdrawn_at__isnull=False).exclude(reference__in=public)
+
     def issue(self, *, prefix, requested=""):
         """Reserve a reference for good: the one requested, or the next free one for `prefix`.
 
@@ -227,7 +359,11 @@ SORT_CHOICES = [
 ]
 
 
-class RecommendationQuerySet(PublishableQuerySet):
+class RecommendationQuerySet(SearchableQuerySet, PublishableQuerySet):
+    search_fields = {"A": ["reference", "title"], "B": ["summary"], "C": ["rationale"]}
+    search_exact_fields = ["reference"]
+    search_snippet_fields = ["summary", "rationale"]
+
     def in_area(self, area):
         """Recommendations in the given area (an Area or its slug)."""
         if isinstance(area, Area):
@@ -245,17 +381,6 @@ class RecommendationQuerySet(PublishableQuerySet):
         if isinstance(report, Report):
             return self.filter(report=report)
         return self.filter(report__slug=report)
-
-    def matching(self, words):
-        """Recommendations whose reference, title, summary or rationale contain every word."""
-        for word in words.split():
-            self = self.filter(
-                Q(reference__iexact=word)
-                | Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(rationale__icontains=word)
-            )
-        return self
 
     def ordered_by(self, sort):
         """Order by one of SORT_CHOICES' keys; reference order (area, then number) otherwise."""
@@ -276,9 +401,55 @@ class RecommendationQuerySet(PublishableQuerySet):
             )
         return self.order_by("area__position", "number", "pk")
 
+    def needs_review(self):
+        """Not reviewed (no progress update) within PORTAL_REVIEW_AFTER_DAYS, or never."""
+        due = timezone.localdate() - timedelta(days=settings.PORTAL_REVIEW_AFTER_DAYS)
+        return self.filter(Q(last_reviewed_on__lt=due) | Q(last_reviewed_on__isnull=True))
+
+    def status_counts(self):
+        """{status: how many} over these recommendations."""
+        rows = self.order_by().values_list("status").annotate(total=Count("pk", distinct=True))
+        return dict(rows)
+
+    def status_counts_by(self, field, groups):
+        """[(group, {status: how many})] for each of `groups` (areas or themes), in order."""
+        rows = (
+            self.order_by().values_list(field, "status").annotate(total=Count("pk", distinct=True))
+        )
+        counts = defaultdict(dict)
+        for group_id, status, total in rows:
+            counts[group_id][status] = total
+        return [(group, counts.get(group.pk, {})) for group in groups]
+
+    def mean_progress_by_area(self, areas):
+        """[(area, mean progress %, or None)]: an implemented one without a figure counts as
+        100%, one with no figure 0%; those not taken forward are left out."""
+        effective = Coalesce(
+            "progress",
+            models.Case(models.When(status=Recommendation.Status.IMPLEMENTED, then=100), default=0),
+        )
+        rows = dict(
+            self.exclude(status=Recommendation.Status.NOT_TAKEN_FORWARD)
+            .order_by()
+            .values_list("area")
+            .annotate(mean=Avg(effective))
+        )
+        return [(area, round(rows[area.pk]) if area.pk in rows else None) for area in areas]
+
+    def overdue(self):
+        """Past their target date and not yet implemented (or dropped)."""
+        return self.filter(target_date__lt=timezone.localdate()).exclude(
+            status__in=[Recommendation.Status.IMPLEMENTED, Recommendation.Status.NOT_TAKEN_FORWARD]
+        )
+
     def with_summary_relations(self):
         """Fetch what a list row shows (area, report, themes) in a fixed number of queries."""
         return self.select_related("area", "report").prefetch_related("themes")
+
+    def counts_by_area_and_theme(self):
+        """{(area id, theme id): how many}, in one query; theme id None counts the untagged."""
+        rows = self.order_by().values_list("area", "themes").annotate(total=Count("pk"))
+        return {(area, theme): total for area, theme, total in rows}
 
 
 class Recommendation(Publishable):
@@ -385,15 +556,62 @@ class Recommendation(Publishable):
         max_length=30,
         choices=Status.choices,
         default=Status.PROPOSED,
-        help_text="What the council has decided or done about it.",
+        help_text=(
+            "What the council has decided or done about it. Recording a progress update sets "
+            "it for you."
+        ),
+    )
+    progress = models.PositiveSmallIntegerField(
+        "progress (%)",
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MaxValueValidator(100)],
+        help_text="From the latest progress update that gives one.",
+    )
+    last_reviewed_on = models.DateField(
+        null=True, blank=True, editable=False, help_text="The date of the latest progress update."
+    )
+    # Internal: never on public pages, feeds, exports or the anonymous API.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_recommendations",
+        help_text="Internal. The officer who follows it up; they see their items first.",
+    )
+    owner_team = models.CharField(
+        "owning directorate or team",
+        max_length=255,
+        blank=True,
+        help_text="Internal. The directorate or team responsible.",
+    )
+    owner_contact = models.CharField(
+        max_length=255, blank=True, help_text="Internal. How to reach the owner (email or phone)."
+    )
+    target_date = models.DateField(
+        null=True, blank=True, help_text="Internal. When it should be implemented by."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Fields only staff see; an edit to them takes effect at once, even on a published item.
+    INTERNAL_FIELDS = ("owner", "owner_team", "owner_contact", "target_date")
+
+    # Every field is kept (the stored HTML too): simple-history fails on links added from
+    # the other side of a tracked many-to-many field when the model excludes fields.
+    history = HistoricalRecords(m2m_fields=[themes, examples, sources])
     objects = RecommendationQuerySet.as_manager()
 
     class Meta:
         ordering = ["area__position", "number", "reference"]
+        permissions = [
+            (
+                "publish_recommendation",
+                "Can publish, unpublish, archive and schedule recommendations",
+            )
+        ]
         indexes = [models.Index(fields=["publication_state", "published_at"])]
         constraints = [
             models.CheckConstraint(
@@ -407,8 +625,8 @@ class Recommendation(Publishable):
         return f"{self.reference} {self.title}" if self.reference else self.title
 
     def save(self, *args, **kwargs):
-        self.rationale_html = render_markdown(self.rationale)
-        saved = getattr(self, "_saved_reference", None)
+        self.render_markdown_fields()
+        saved = self.issued_reference()
         if saved:
             self.reference = saved  # a reference, once issued, never changes
             super().save(*args, **kwargs)
@@ -424,14 +642,36 @@ class Recommendation(Publishable):
     def get_absolute_url(self):
         return reverse("recommendations:detail", kwargs={"reference": self.reference})
 
+    def render_markdown_fields(self):
+        self.rationale_html = render_markdown(self.rationale)
+
+    @property
+    def needs_review(self):
+        """Published and not reviewed within PORTAL_REVIEW_AFTER_DAYS (or never)."""
+        due = timezone.localdate() - timedelta(days=settings.PORTAL_REVIEW_AFTER_DAYS)
+        return self.is_published and (self.last_reviewed_on is None or self.last_reviewed_on < due)
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._saved_reference = instance.__dict__.get("reference")
+        if "reference" in instance.__dict__:  # not deferred: no query needed later
+            instance._saved_reference = instance.reference
         return instance
 
+    def issued_reference(self):
+        """The reference this recommendation already holds in the database ("" if new)."""
+        if not hasattr(self, "_saved_reference"):
+            self._saved_reference = (
+                Recommendation.objects.filter(pk=self.pk)
+                .values_list("reference", flat=True)
+                .first()
+                if self.pk
+                else None
+            ) or ""
+        return self._saved_reference
+
     def clean(self):
-        saved = getattr(self, "_saved_reference", None)
+        saved = self.issued_reference()
         self.reference = (self.reference or "").strip().upper()
         if saved and self.reference != saved:
             raise ValidationError({"reference": f"The reference {saved} cannot be changed."})
@@ -440,3 +680,135 @@ class Recommendation(Publishable):
                 raise ValidationError(
                     {"reference": f"{self.reference} has been used before and cannot be reused."}
                 )
+
+
+class ProgressUpdateQuerySet(models.QuerySet):
+    def public(self):
+        """Updates the public may read (not internal notes)."""
+        return self.filter(is_public=True)
+
+    def latest_first(self):
+        """Newest first: by date, then by when it was entered."""
+        return self.order_by("-date", "-created_at", "-pk")
+
+
+class ProgressUpdate(models.Model):
+    """What the council did about a recommendation, when, and where that leaves it."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="updates"
+    )
+    date = models.DateField(default=timezone.localdate, help_text="When this was the position.")
+    status = models.CharField(
+        "status after this update",
+        max_length=30,
+        choices=Recommendation.Status.choices,
+        help_text="The recommendation's status from now on.",
+    )
+    progress = models.PositiveSmallIntegerField(
+        "progress (%)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text="Optional: how far implementation has got, 0 to 100.",
+    )
+    note = models.TextField(
+        blank=True,
+        help_text=(
+            "What was done, what is next, and why the status is what it is. " + MARKDOWN_HELP
+        ),
+    )
+    note_html = models.TextField(blank=True, editable=False)
+    is_public = models.BooleanField(
+        "public",
+        default=True,
+        help_text="Untick for an internal note: it is never shown on the site, feeds or API.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="progress_updates",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["recommendation", "-date"])]
+
+    def __str__(self):
+        return f"{self.recommendation.reference}: {self.get_status_display()} on {self.date}"
+
+    def save(self, *args, **kwargs):
+        self.note_html = render_markdown(self.note)
+        super().save(*args, **kwargs)
+
+
+class PublicChangeQuerySet(models.QuerySet):
+    def visible(self):
+        """Changes that have happened: a scheduled publication counts from its time."""
+        return self.filter(at__lte=timezone.now())
+
+    def since(self, moment):
+        """Changes at or after `moment`."""
+        return self.filter(at__gte=moment)
+
+    def in_area(self, area):
+        """Changes to recommendations of one area."""
+        return self.filter(recommendation__area=area)
+
+    def with_theme(self, theme):
+        """Changes to recommendations with one theme."""
+        return self.filter(recommendation__themes=theme)
+
+
+class PublicChange(models.Model):
+    """One thing the public saw change, for /changes/ and the Atom feeds.
+
+    Written by the workflow when content goes public, changes in public, leaves the site,
+    or gets a public progress update; never for drafts or internal notes.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        CHANGED = "changed", "Changed"
+        ARCHIVED = "archived", "Archived"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        PROGRESS = "progress", "Progress update"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(db_index=True)
+    # SET_NULL: when an item is deleted, the record of its leaving the site stays.
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="public_changes",
+    )
+    example = models.ForeignKey(
+        Example, on_delete=models.SET_NULL, null=True, blank=True, related_name="public_changes"
+    )
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=300, help_text="The item's title when it changed.")
+    description = models.CharField(max_length=500, blank=True)
+
+    objects = PublicChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.title}"
+
+    def get_absolute_url(self):
+        item = self.recommendation or self.example
+        return item.get_absolute_url() if item else ""

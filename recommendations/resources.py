@@ -7,11 +7,13 @@ database ids.
 """
 
 from django.db.models import Prefetch
+from django.utils.text import slugify
 from import_export import fields, resources, widgets
 
 from areas.models import Area, Theme
 
-from .models import Example, Recommendation, Report
+from . import services
+from .models import Example, PublicationState, Recommendation, Reference, Report
 
 # The public columns, in the order every export writes them.
 EXPORT_COLUMNS = [
@@ -38,7 +40,69 @@ EXPORT_COLUMNS = [
 LIST_SEPARATOR = "|"
 
 
-class RecommendationResource(resources.ModelResource):
+class StrictManyToManyWidget(widgets.ManyToManyWidget):
+    """Like ManyToManyWidget, but an unknown value is an error instead of being dropped."""
+
+    def clean(self, value, row=None, **kwargs):
+        chosen = super().clean(value, row=row, **kwargs)
+        if not value:
+            return chosen
+        wanted = {item.strip() for item in str(value).split(self.separator) if item.strip()}
+        found = {str(getattr(item, self.field)) for item in chosen}
+        if unknown := sorted(wanted - found):
+            raise ValueError(f"Unknown {self.model._meta.verbose_name}: {', '.join(unknown)}")
+        return chosen
+
+
+class WorkflowResource(resources.ModelResource):
+    """Spreadsheet imports that respect the editorial workflow.
+
+    New rows arrive as drafts, unless a publisher imports them (then they are published).
+    An editor's change to a published item waits as pending changes for a publisher, just as
+    an edit in the admin does. A key (reference or slug) twice in one file refuses the row.
+    """
+
+    def before_import(self, dataset, **kwargs):
+        self._seen_keys = set()
+        self._staged = set()
+        super().before_import(dataset, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        key_field = self._meta.import_id_fields[0]
+        key = (row.get(key_field) or "").strip().upper()
+        if key:
+            if key in self._seen_keys:
+                raise ValueError(f"{key_field} {key} appears more than once in the file.")
+            self._seen_keys.add(key)
+        if "slug" in self.fields and not (row.get("slug") or "").strip() and row.get("title"):
+            row["slug"] = slugify(row["title"])[:255]
+        super().before_import_row(row, **kwargs)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        user = kwargs.get("user")
+        publisher = user is not None and services.can_publish(user, instance)
+        if is_create:
+            instance.publication_state = (
+                PublicationState.PUBLISHED if publisher else PublicationState.DRAFT
+            )
+        elif instance.publication_state == PublicationState.PUBLISHED and not publisher:
+            stored = type(instance).objects.get(pk=instance.pk)
+            links = {
+                field.attribute: field.clean(row)
+                for field in self.get_import_fields()
+                if isinstance(field.widget, widgets.ManyToManyWidget)
+            }
+            services.item_stage_changes(item=stored, edited=instance, links=links, by=user)
+            self._staged.add(instance.pk)
+            return
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def save_m2m(self, instance, row, **kwargs):
+        if instance.pk not in self._staged:
+            super().save_m2m(instance, row, **kwargs)
+
+
+class RecommendationResource(WorkflowResource):
     area = fields.Field(
         attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, "slug")
     )
@@ -48,13 +112,14 @@ class RecommendationResource(resources.ModelResource):
     themes = fields.Field(
         attribute="themes",
         column_name="themes",
-        widget=widgets.ManyToManyWidget(Theme, separator=LIST_SEPARATOR, field="slug"),
+        widget=StrictManyToManyWidget(Theme, separator=LIST_SEPARATOR, field="slug"),
     )
     examples = fields.Field(
         attribute="examples",
         column_name="examples",
-        widget=widgets.ManyToManyWidget(Example, separator=LIST_SEPARATOR, field="slug"),
+        widget=StrictManyToManyWidget(Example, separator=LIST_SEPARATOR, field="slug"),
     )
+    updated_at = fields.Field(attribute="updated_at", column_name="updated_at", readonly=True)
     related = fields.Field(
         attribute="related",
         column_name="related",
@@ -69,7 +134,9 @@ class RecommendationResource(resources.ModelResource):
         export_order = EXPORT_COLUMNS
         import_id_fields = ["reference"]
         skip_unchanged = True
+        report_skipped = True
         use_transactions = True
+        clean_model_instances = True
 
     @staticmethod
     def exportable(queryset, *, public):
@@ -86,3 +153,28 @@ class RecommendationResource(resources.ModelResource):
             Prefetch("examples", queryset=examples),
             Prefetch("related", queryset=related),
         )
+
+
+class ExampleResource(WorkflowResource):
+    class Meta:
+        model = Example
+        fields = [
+            "slug", "title", "organisation", "place", "year", "summary", "description", "url",
+        ]  # fmt: skip
+        export_order = fields
+        import_id_fields = ["slug"]
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        clean_model_instances = True
+
+
+class ReferenceResource(resources.ModelResource):
+    class Meta:
+        model = Reference
+        fields = ["id", "title", "authors", "year", "publisher", "url"]
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        clean_model_instances = True

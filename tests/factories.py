@@ -1,6 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from areas.models import Area, Theme
 from recommendations.models import (
@@ -90,6 +92,26 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        """`permissions=["recommendations.view_recommendation", ...]` grants those."""
+        if create and extracted:
+            for name in extracted:
+                app_label, codename = name.split(".")
+                self.user_permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+
+
+class TokenFactory(factory.django.DjangoModelFactory):
+    """An API token, as an administrator issues one in the admin."""
+
+    class Meta:
+        model = Token
+
+    user = factory.SubFactory(UserFactory)

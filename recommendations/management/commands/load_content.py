@@ -9,10 +9,12 @@ from areas.models import Area, Theme
 from recommendations.models import (
     Example,
     PublicationState,
+    PublicChange,
     Recommendation,
     Reference,
     Report,
 )
+from recommendations.services import public_change_record
 
 SEED_FILE = Path(settings.BASE_DIR) / "fixtures" / "cuspe-2017.json"
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demonstration.json"
@@ -126,6 +128,12 @@ class Command(BaseCommand):
                     ]
                 },
             )  # fmt: skip
+            if recommendation.is_published:
+                public_change_record(
+                    item=recommendation,
+                    kind=PublicChange.Kind.PUBLISHED,
+                    at=recommendation.published_at,
+                )
             recommendation.themes.set(themes[slug] for slug in entry["themes"])
             recommendation.examples.set(examples[slug] for slug in entry["examples"])
             recommendation.sources.set(references[key] for key in entry["references"])
