@@ -94,11 +94,21 @@ class WorkflowAdmin(HistoryCompareMixin, ImportExportMixin, SimpleHistoryAdmin):
         if change and self.skips_saving(request):
             request._workflow_save = "nothing"
             return
+        if change:
+            # Only the workflow's steps change the state: a form, or an old version being
+            # reverted to, never carries one in (a publisher's typed time is kept).
+            stored = self.model.objects.get(pk=obj.pk)
+            for name in {"publication_state", "pending_changes", "pending_state"} | (
+                set() if "published_at" in form.fields else {"published_at"}
+            ):
+                setattr(obj, name, getattr(stored, name))
         if change and obj.publication_state == PublicationState.PUBLISHED:
             # The public row stays as it is; the edit, if any, waits as pending changes.
             request._workflow_save = "inlines only"
-            if form.has_changed():
-                stored = self.model.objects.get(pk=obj.pk)
+            # Links too: the revert view calls form.save_m2m() itself, past save_related.
+            form.save_m2m = lambda: None
+            reverting = (request.resolver_match.url_name or "").endswith("_simple_history")
+            if form.has_changed() or reverting:
                 links = {
                     field.name: form.cleaned_data[field.name]
                     for field in self.model._meta.many_to_many

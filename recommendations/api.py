@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from areas.models import Area, Theme
@@ -40,7 +41,7 @@ from .serializers import (
     ThemeSerializer,
     WithdrawnSerializer,
 )
-from .services import progress_update_save
+from .services import can_record_progress, progress_update_save
 
 
 def can_see_drafts(user, model):
@@ -363,8 +364,9 @@ class RecommendationViewSet(EditableViewSet):
         methods=["POST"],
         summary="Record a progress update",
         description=(
-            "Needs a token with permission to add recommendations. The recommendation's status, "
-            "progress and last-reviewed date follow from its latest update."
+            "Needs a token with permission to add progress updates (publishers). The "
+            "recommendation's status and progress follow its latest public update; its "
+            "last-reviewed date, its latest update of any kind."
         ),
         request=ProgressUpdateWriteSerializer,
         responses={201: ProgressUpdateSerializer},
@@ -379,6 +381,8 @@ class RecommendationViewSet(EditableViewSet):
     def updates(self, request, reference=None):
         recommendation = self.get_object()
         if request.method == "POST":
+            if not can_record_progress(request.user):
+                raise PermissionDenied("Recording progress needs the publishers' permission.")
             writer = ProgressUpdateWriteSerializer(data=request.data)
             writer.is_valid(raise_exception=True)
             update = ProgressUpdate(recommendation=recommendation, **writer.validated_data)

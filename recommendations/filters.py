@@ -1,7 +1,7 @@
 """The one FilterSet behind the recommendations page, its exports and the API."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -31,6 +31,12 @@ class MomentField(django_filters.fields.IsoDateTimeField):
                 raise ValidationError(
                     "The time zone offset must be between -14:00 and +14:00.", code="invalid"
                 )
+            try:
+                moment.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError(
+                    "Enter a date and time between the years 1 and 9999.", code="invalid"
+                ) from None
         return moment
 
 

@@ -13,7 +13,7 @@ from import_export import fields, resources, widgets
 from areas.models import Area, Theme
 
 from . import services
-from .models import Example, PublicationState, Recommendation, Reference, Report
+from .models import Example, PublicationState, PublicChange, Recommendation, Reference, Report
 
 # The public columns, in the order every export writes them.
 EXPORT_COLUMNS = [
@@ -64,7 +64,7 @@ class WorkflowResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self._seen_keys = set()
-        self._staged = set()
+        self._staged, self._to_publish, self._changed_in_public = set(), set(), set()
         super().before_import(dataset, **kwargs)
 
     def before_import_row(self, row, **kwargs):
@@ -80,12 +80,16 @@ class WorkflowResource(resources.ModelResource):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         user = kwargs.get("user")
-        publisher = user is not None and services.can_publish(user, instance)
+        if user is None:
+            raise ValueError("Imports need a signed-in user: use the admin's Import page.")
+        publisher = services.can_publish(user, instance)
         if is_create:
-            instance.publication_state = (
-                PublicationState.PUBLISHED if publisher else PublicationState.DRAFT
-            )
-        elif instance.publication_state == PublicationState.PUBLISHED and not publisher:
+            instance.publication_state = PublicationState.DRAFT
+            super().save_instance(instance, is_create, row, **kwargs)
+            if publisher:
+                self._to_publish.add(instance.pk)
+            return
+        if instance.publication_state == PublicationState.PUBLISHED and not publisher:
             stored = type(instance).objects.get(pk=instance.pk)
             links = {
                 field.attribute: field.clean(row)
@@ -95,11 +99,22 @@ class WorkflowResource(resources.ModelResource):
             services.item_stage_changes(item=stored, edited=instance, links=links, by=user)
             self._staged.add(instance.pk)
             return
+        if instance.is_published:  # a publisher's import is the new public version
+            instance.pending_changes, instance.pending_state = None, ""
+            self._changed_in_public.add(instance.pk)
         super().save_instance(instance, is_create, row, **kwargs)
 
     def save_m2m(self, instance, row, **kwargs):
-        if instance.pk not in self._staged:
-            super().save_m2m(instance, row, **kwargs)
+        if instance.pk in self._staged:
+            return
+        super().save_m2m(instance, row, **kwargs)
+        # Published through the workflow once its links are in place, so the changes page
+        # and feeds hear of it like any other publication.
+        user = kwargs.get("user")
+        if instance.pk in self._to_publish:
+            services.item_publish(item=instance, by=user)
+        elif instance.pk in self._changed_in_public:
+            services.public_change_record(item=instance, kind=PublicChange.Kind.CHANGED)
 
 
 class RecommendationResource(WorkflowResource):

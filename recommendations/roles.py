@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 
 CONTENT = ["recommendation", "example", "reference"]
 STRUCTURE = ["area", "theme", "report"]
-EVERYTHING = [*CONTENT, *STRUCTURE, "issuedreference"]
+EVERYTHING = [*CONTENT, *STRUCTURE, "issuedreference", "progressupdate"]
 
 VIEWERS = "Viewers"
 EDITORS = "Editors"
@@ -23,8 +23,9 @@ ROLE_PERMISSIONS = {
         *(f"{action}_{model}" for action in ("add", "change") for model in CONTENT),
     ],
     # Everything editors do, plus publish, unpublish, archive, schedule and delete content,
-    # and look after the areas, themes and reports.
+    # look after the areas, themes and reports, and record progress (the programme lead).
     PUBLISHERS: [
+        *(f"{action}_progressupdate" for action in ("add", "change", "delete")),
         *(f"view_{model}" for model in EVERYTHING),
         *(f"{action}_{model}" for action in ("add", "change", "delete") for model in CONTENT),
         *(f"{action}_{model}" for action in ("add", "change") for model in STRUCTURE),

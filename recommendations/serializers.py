@@ -63,6 +63,35 @@ class WebAddressField(serializers.URLField):
         return value or None
 
 
+def can_view_in_admin(context, model):
+    """Whether the reader may view this kind of item in the admin (drafts, internal fields)."""
+    request = context.get("request")
+    opts = model._meta
+    return request is not None and request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+
+def can_read_internal(context):
+    return can_view_in_admin(context, Recommendation)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "description": (
+            "Where unpublished changes to a published item stand (draft or in_review; blank "
+            "when there are none). Null unless the reader may view drafts."
+        ),
+    }
+)
+class PendingStateField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, item):
+        return item.pending_state if can_view_in_admin(self.context, type(item)) else None
+
+
 def api_link(view_name, lookup_field="slug"):
     return serializers.HyperlinkedIdentityField(
         view_name=f"api:{view_name}-detail", lookup_field=lookup_field
@@ -231,6 +260,7 @@ class ReferenceSerializer(serializers.ModelSerializer):
 
 class ExampleSerializer(serializers.ModelSerializer):
     url = api_link("example")
+    pending_state = PendingStateField()
     html_url = PageUrlField()
     web_address = WebAddressField(source="url")
     recommendations = RecommendationLinkSerializer(
@@ -270,11 +300,6 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = ["owner", "owner_team", "owner_contact", "target_date"]
 
 
-def can_read_internal(context):
-    request = context.get("request")
-    return request is not None and request.user.has_perm("recommendations.view_recommendation")
-
-
 class ProgressUpdateSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField(
         help_text="Who recorded it: only for readers who may view recommendations in the admin."
@@ -299,6 +324,7 @@ class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
 
 class RecommendationSerializer(serializers.ModelSerializer):
     url = api_link("recommendation", lookup_field="reference")
+    pending_state = PendingStateField()
     html_url = PageUrlField()
     area = AreaSummarySerializer(read_only=True)
     report = ReportSummarySerializer(read_only=True)

@@ -37,6 +37,11 @@ def can_edit(user, item_or_model) -> bool:
     return user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
 
+def can_record_progress(user) -> bool:
+    """Whether the user may record progress updates (publishers: the programme lead)."""
+    return user.has_perm("recommendations.add_progressupdate")
+
+
 def _require(allowed: bool, message: str):
     if not allowed:
         raise PermissionDenied(message)
@@ -73,7 +78,8 @@ def item_stage_changes(*, item: Publishable, edited: Publishable, links: dict, b
         item.pending_state = PendingState.DRAFT
     else:  # edited back to the published version: nothing is pending any more
         item.pending_changes, item.pending_state = None, PendingState.NONE
-    item.save()
+    # Not `updated_at`: what the public sees has not changed, so syncs and feeds ignore it.
+    item.save(update_fields=["pending_changes", "pending_state", *internal])
 
 
 # Fields the workflow owns: never copied from pending changes onto the public row.
@@ -200,13 +206,12 @@ def public_change_record(*, item, kind, at=None, update=None, description="") ->
 @transaction.atomic
 def progress_update_save(*, update: ProgressUpdate, by) -> ProgressUpdate:
     """Save a progress update; the recommendation's status, progress and last-reviewed date
-    follow from its latest update, and a public update on a public item is announced."""
-    recommendation = update.recommendation
-    _require(can_edit(by, recommendation), "You do not have permission to record progress.")
+    follow from its latest updates, and a public update on a public item is announced."""
+    _require(can_record_progress(by), "You do not have permission to record progress.")
     if update.author_id is None:
         update.author = by
     update.save()
-    recommendation_progress_refresh(recommendation=recommendation)
+    recommendation = recommendation_progress_refresh(recommendation_id=update.recommendation_id)
     PublicChange.objects.filter(update=update).delete()
     if update.is_public and recommendation.is_published:
         progress = f" ({update.progress}%)" if update.progress is not None else ""
@@ -221,22 +226,30 @@ def progress_update_save(*, update: ProgressUpdate, by) -> ProgressUpdate:
 
 def progress_update_delete(*, update: ProgressUpdate, by) -> None:
     """Delete a progress update and let the recommendation follow its new latest update."""
-    recommendation = update.recommendation
-    _require(can_edit(by, recommendation), "You do not have permission to record progress.")
+    _require(
+        by.has_perm("recommendations.delete_progressupdate"),
+        "You do not have permission to delete progress updates.",
+    )
+    recommendation_id = update.recommendation_id
     update.delete()
-    recommendation_progress_refresh(recommendation=recommendation)
+    recommendation_progress_refresh(recommendation_id=recommendation_id)
 
 
-def recommendation_progress_refresh(*, recommendation: Recommendation) -> None:
-    """Set status, progress and last-reviewed date from the latest progress update."""
+def recommendation_progress_refresh(*, recommendation_id) -> Recommendation:
+    """Bring status, progress and last-reviewed date in line with the progress updates.
+
+    Status and progress are public, so they follow the latest public update; an internal
+    note still counts as a review for the last-reviewed date. The row is read afresh, so an
+    editor's unpublished edit held in memory never rides along.
+    """
+    recommendation = Recommendation.objects.get(pk=recommendation_id)
     updates = recommendation.updates.latest_first()
-    latest = updates.first()
-    if latest is None:
-        recommendation.last_reviewed_on = None
-        recommendation.progress = None
-    else:
-        recommendation.status = latest.status
-        recommendation.last_reviewed_on = latest.date
-        with_figure = updates.filter(progress__isnull=False).first()
-        recommendation.progress = with_figure.progress if with_figure else None
+    public = updates.public()
+    latest, latest_public = updates.first(), public.first()
+    recommendation.last_reviewed_on = latest.date if latest else None
+    if latest_public is not None:
+        recommendation.status = latest_public.status
+    with_figure = public.filter(progress__isnull=False).first()
+    recommendation.progress = with_figure.progress if with_figure else None
     recommendation.save(update_fields=["status", "progress", "last_reviewed_on", "updated_at"])
+    return recommendation

@@ -32,6 +32,10 @@ PAGES = [
     "/search/?q=budgets",
     "/search/?q=budgets&type=examples",
     "/search/?q=" + "x" * 201,
+    "/progress/",
+    "/changes/",
+    "/changes/?since=banana",
+    "/recommendations/briefing/?area=culture",
     "/no-such-page/",
 ]
 

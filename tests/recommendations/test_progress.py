@@ -1,6 +1,8 @@
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,3 +124,35 @@ def test_the_admin_home_puts_the_owners_items_first(admin_client, superuser):
 
     overdue = [item.title for item, _ in response.context["overdue"]]
     assert overdue == ["Mine", "Someone else's"]
+
+
+def test_an_internal_note_counts_as_a_review_but_sets_no_public_status(lead):
+    recommendation = RecommendationFactory()
+    record(recommendation, lead, date=date(2026, 3, 1), status="accepted", progress=20)
+    record(
+        recommendation,
+        lead,
+        date=date(2026, 4, 1),
+        status="not_taken_forward",
+        progress=0,
+        is_public=False,
+    )
+
+    recommendation.refresh_from_db()
+    assert (recommendation.status, recommendation.progress) == ("accepted", 20)
+    assert recommendation.last_reviewed_on == date(2026, 4, 1)
+
+
+def test_only_publishers_record_progress():
+    editor = UserFactory(username="an-editor", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    publisher = UserFactory(username="a-publisher", is_staff=True)
+    publisher.groups.add(Group.objects.get(name="Publishers"))
+    recommendation = RecommendationFactory()
+
+    with pytest.raises(PermissionDenied):
+        record(recommendation, editor, status="implemented")
+    record(recommendation, publisher, status="implemented")
+
+    recommendation.refresh_from_db()
+    assert recommendation.status == "implemented"

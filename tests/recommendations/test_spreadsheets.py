@@ -166,7 +166,9 @@ def test_new_rows_from_a_publisher_are_published(client):
 
     confirm(client, upload(client, dataset))
 
-    assert Recommendation.objects.get(title="Published on import").is_published
+    imported = Recommendation.objects.get(title="Published on import")
+    assert imported.is_published
+    assert imported.public_changes.get().kind == "published"  # on the changes page and feeds
 
 
 def test_an_editors_import_over_a_published_item_waits_for_a_publisher(client):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from recommendations import services
 from recommendations.models import PendingState, PublicationState, Recommendation
 from recommendations.preview import preview_token
-from tests.factories import ExampleFactory, RecommendationFactory, UserFactory
+from tests.factories import ExampleFactory, RecommendationFactory, ThemeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -466,3 +466,42 @@ def test_examples_follow_the_same_workflow(client, editor, publisher):
     services.item_publish(item=example, by=publisher)
 
     assert client.get(example.get_absolute_url()).status_code == 200
+
+
+def test_an_editor_reverting_a_published_item_changes_nothing_public(client, editor):
+    theme_a, theme_b = ThemeFactory(slug="first-theme"), ThemeFactory(slug="second-theme")
+    recommendation = RecommendationFactory(draft=True, title="Old words", themes=[theme_a])
+    old_version = recommendation.history.order_by("history_date").last()
+    recommendation.title = "Live words"
+    recommendation.publication_state = PublicationState.PUBLISHED
+    recommendation.save()
+    recommendation.themes.set([theme_b])
+    client.force_login(editor)
+
+    response = client.post(
+        reverse(
+            "admin:recommendations_recommendation_simple_history",
+            args=[recommendation.pk, old_version.pk],
+        ),
+        form_data(recommendation, title="Old words", themes=[theme_a.pk]),
+    )
+
+    assert response.status_code == 302
+    recommendation.refresh_from_db()
+    assert recommendation.is_published  # the old version's draft state did not come back
+    assert recommendation.title == "Live words"
+    assert list(recommendation.themes.all()) == [theme_b]
+    assert recommendation.pending_changes["fields"]["title"] == "Old words"
+    assert recommendation.pending_changes["links"]["themes"] == [theme_a.pk]
+
+
+def test_drafting_changes_to_a_published_item_does_not_touch_its_public_record(client, editor):
+    recommendation = RecommendationFactory(title="Live")
+    before = Recommendation.objects.get(pk=recommendation.pk).updated_at
+    client.force_login(editor)
+
+    client.post(change_url(recommendation), form_data(recommendation, title="Next"))
+
+    recommendation.refresh_from_db()
+    assert recommendation.pending_changes["fields"]["title"] == "Next"
+    assert recommendation.updated_at == before  # syncing clients and feeds see no change
