@@ -39,3 +39,16 @@ run: migrate ## Load the seed and demonstration content, print the admin login, 
 test: lint ## Lint, check for missing migrations, run the whole test suite
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEV) $(BIN)/pytest
+
+.PHONY: bench bench-full
+# The benchmark's own tools: wrk from Debian (needs root, once), gunicorn and Datasette in .venv.
+BENCH_TOOLS := command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }; \
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+
+bench: install ## Benchmark on PostgreSQL at 1k and 10k recommendations (bench/README.md)
+	$(BENCH_TOOLS)
+	$(BIN)/python bench/run.py
+
+bench-full: install ## The benchmark at 1k, 10k and 100k recommendations
+	$(BENCH_TOOLS)
+	$(BIN)/python bench/run.py --full
