@@ -305,7 +305,9 @@ class RecommendationViewSet(EditableViewSet):
         )
 
     def object_lookup(self):
-        return {"reference__iexact": self.kwargs["reference"]}
+        # References are stored in capitals: an exact match on the upper-cased value uses the
+        # unique index, where a case-insensitive lookup would scan the table.
+        return {"reference": self.kwargs["reference"].upper()}
 
     def list_last_modified(self, queryset):
         if self.action == "withdrawn":

@@ -136,7 +136,8 @@ def recommendation_export(request, file_format):
 @require_safe
 def recommendation_detail(request, reference):
     published = Recommendation.objects.published().select_related("area", "report")
-    recommendation = published.filter(reference__iexact=reference).first()
+    # References are stored in capitals: an exact match uses the unique index (see api.py).
+    recommendation = published.filter(reference=reference.upper()).first()
     if recommendation is None:
         # An address made from the slug (as links to the recommendation may be) still works.
         by_slug = published.filter(slug=reference).first()
