@@ -40,6 +40,23 @@ test: lint ## Lint, check for missing migrations, run the whole test suite
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEV) $(BIN)/pytest
 
+.PHONY: serve
+# Production settings come from the environment, or from a .env file beside this Makefile
+# (copy .env.example). The checks below stop with a clear message rather than serve unsafely.
+SERVE_ENV := set -a; if [ -f .env ]; then . ./.env; fi; set +a
+
+serve: install ## Serve as production does: gunicorn on PostgreSQL, DEBUG off (README, Deployment)
+	@$(SERVE_ENV); case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "make serve runs on PostgreSQL: set DATABASE_URL=postgres://... (see .env.example)" >&2; exit 2;; esac; \
+	  case "$$DJANGO_DEBUG" in ""|0|false|no|off) ;; \
+	  *) echo "make serve runs with DJANGO_DEBUG off; unset it (make run is for development)" >&2; exit 2;; esac
+	@$(SERVE_ENV); $(BIN)/python manage.py check --deploy \
+	  --fail-level $$(case "$$DJANGO_HTTPS" in 0|false|no|off) echo ERROR;; *) echo WARNING;; esac)
+	@$(SERVE_ENV); $(BIN)/python manage.py migrate --noinput
+	@$(SERVE_ENV); $(BIN)/python manage.py load_content
+	@$(SERVE_ENV); $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(SERVE_ENV); exec $(BIN)/gunicorn -c cuspe_portal/gunicorn.conf.py
+
 .PHONY: bench bench-full
 # The benchmark's own tools: wrk from Debian (needs root, once), gunicorn and Datasette in .venv.
 BENCH_TOOLS := command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }; \

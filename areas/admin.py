@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from cuspe_portal.admin import BoundedSearchMixin
 from cuspe_portal.history import HistoryCompareMixin
 
 from .models import Area, Theme
@@ -19,7 +20,9 @@ class DescriptionPreviewMixin:
 
 
 @admin.register(Area)
-class AreaAdmin(DescriptionPreviewMixin, HistoryCompareMixin, SimpleHistoryAdmin):
+class AreaAdmin(
+    DescriptionPreviewMixin, BoundedSearchMixin, HistoryCompareMixin, SimpleHistoryAdmin
+):
     list_display = ["name", "code", "position", "summary", "updated_at"]
     list_editable = ["position"]
     search_fields = ["name", "code", "summary", "description"]
@@ -33,7 +36,9 @@ class AreaAdmin(DescriptionPreviewMixin, HistoryCompareMixin, SimpleHistoryAdmin
 
 
 @admin.register(Theme)
-class ThemeAdmin(DescriptionPreviewMixin, HistoryCompareMixin, SimpleHistoryAdmin):
+class ThemeAdmin(
+    DescriptionPreviewMixin, BoundedSearchMixin, HistoryCompareMixin, SimpleHistoryAdmin
+):
     list_display = ["name", "position", "summary", "updated_at"]
     list_editable = ["position"]
     search_fields = ["name", "summary", "description"]

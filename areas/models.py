@@ -22,17 +22,29 @@ class CountingQuerySet(models.QuerySet):
     def with_recommendation_counts(self, recommendations):
         """Annotate `recommendation_count`: how many of `recommendations` fall in each row.
 
-        Counted distinct, so `recommendations` may be filtered across a many-to-many join
-        (such as several themes) without counting a recommendation twice.
+        One count per row, which an index answers for a foreign key (PostgreSQL reads the
+        published rows of an area from a partial index, not from the table); for themes, a
+        many-to-many field, one GROUP BY (`counted()`) costs less. Counted distinct when
+        `recommendations` may repeat a recommendation: when filtered across a many-to-many
+        join, which makes a queryset distinct (as the theme filter does).
         """
+        total = Count("pk", distinct=True) if recommendations.query.distinct else Count("*")
         counts = (
             recommendations.filter(**{self.recommendation_lookup: OuterRef("pk")})
             .order_by()
             .values(self.recommendation_lookup)
-            .annotate(total=Count("pk", distinct=True))
+            .annotate(total=total)
             .values("total")
         )
         return self.annotate(recommendation_count=Coalesce(Subquery(counts), 0))
+
+    def counted(self, counts):
+        """The rows, each with `recommendation_count` from `counts` ({pk: how many}, as one
+        GROUP BY gives them); a row it does not name counts 0."""
+        rows = list(self)
+        for row in rows:
+            row.recommendation_count = counts.get(row.pk, 0)
+        return rows
 
 
 class AreaQuerySet(CountingQuerySet):

@@ -2,13 +2,34 @@ from itertools import chain
 from operator import attrgetter
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Case, F, When
 from django.urls import reverse
 
 from recommendations.models import Example, Recommendation
 
 DASHBOARD_ROWS = 15
+
+
+class BoundedSearchMixin:
+    """The admin's search (and autocomplete) looks for at most SEARCH_LIMIT characters.
+
+    Each word of a search becomes a condition on every search field, so a pasted page of
+    text would be a statement the database refuses (SQLite: "expression tree is too large")
+    or takes long over; nobody needs more than a title's length to find an item.
+    """
+
+    SEARCH_LIMIT = 200
+
+    def get_search_results(self, request, queryset, search_term):
+        if len(search_term) > self.SEARCH_LIMIT:
+            search_term = search_term[: self.SEARCH_LIMIT]
+            self.message_user(
+                request,
+                f"Only the first {self.SEARCH_LIMIT} characters of the search were used.",
+                messages.WARNING,
+            )
+        return super().get_search_results(request, queryset, search_term)
 
 
 class PortalAdminSite(admin.AdminSite):

@@ -3,7 +3,7 @@
 import logging
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 logger = logging.getLogger(__name__)
 
 
+@transaction.non_atomic_requests
 @never_cache
 @require_safe
 def healthz(request):
@@ -18,6 +19,7 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@transaction.non_atomic_requests
 @never_cache
 @require_safe
 def readyz(request):

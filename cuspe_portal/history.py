@@ -2,8 +2,9 @@
 comparison of any two versions and a link to revert to the older one."""
 
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,8 +26,27 @@ class HistoryCompareMixin:
             *super().get_urls(),
         ]
 
+    def object_or_404(self, object_id):
+        """The item an admin address names, or a 404 for any id that is not one, such as
+        `../etc` or `abc` (the model's lookup would fail on them with a 500)."""
+        try:
+            key = self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404("There is no such item.") from None
+        return get_object_or_404(self.model, pk=key)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.object_or_404(object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.object_or_404(object_id)
+        return super().history_form_view(
+            request, object_id, version_id, extra_context=extra_context
+        )
+
     def history_compare_view(self, request, object_id):
-        item = get_object_or_404(self.model, pk=object_id)
+        item = self.object_or_404(object_id)
         if not self.has_view_or_change_permission(request, item):
             raise PermissionDenied
         versions = item.history.all()

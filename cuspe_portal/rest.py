@@ -9,9 +9,10 @@ import csv
 import io
 
 from csp.constants import UNSAFE_INLINE
-from django.conf import settings
 from rest_framework import exceptions, pagination, renderers, throttling
 from rest_framework.settings import api_settings
+
+from cuspe_portal.spreadsheets import spreadsheet_safe
 
 MAX_PAGE_SIZE = 100
 
@@ -57,8 +58,8 @@ class AnonRateThrottle(throttling.AnonRateThrottle):
 class CSVRenderer(renderers.BaseRenderer):
     """A table as CSV: `{"columns": [...], "rows": [[...], ...]}` from a list action.
 
-    Cells are escaped as the spreadsheet exports escape them (IMPORT_EXPORT_ESCAPE_FORMULAE_
-    ON_EXPORT), so a file opened in a spreadsheet cannot run a formula someone typed.
+    Cells are escaped as the spreadsheet exports escape them (cuspe_portal/spreadsheets.py),
+    so a file opened in a spreadsheet cannot run a formula someone typed.
     """
 
     media_type = "text/csv"
@@ -85,14 +86,6 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
         if response is not None:
             response._csp_update = {"style-src": [UNSAFE_INLINE]}
         return super().render(data, accepted_media_type, renderer_context)
-
-
-def spreadsheet_safe(cell):
-    """The cell without a leading `=`, as django-import-export escapes formulae."""
-    escape = getattr(settings, "IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT", False)
-    if escape and isinstance(cell, str) and cell.startswith("="):
-        return cell[1:]
-    return cell
 
 
 def csv_cell(value):

@@ -14,6 +14,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats.base_formats import CSV, XLSX
 
+from cuspe_portal.spreadsheets import SafeCSV, SafeXLSX
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -86,9 +88,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every request is logged with its id, status and duration, whatever answers it.
+    "cuspe_portal.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cuspe_portal.middleware.RejectNulCharactersMiddleware",
+    # Before the session and everything that may touch the database: a replay needs neither.
+    "cuspe_portal.cache.PageCacheMiddleware",
+    "cuspe_portal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,7 +150,34 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Each request is one transaction: one that fails half-way leaves nothing half-saved.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# The cache: Redis when REDIS_URL is set (shared by every application server: the page cache,
+# the API's rate limit and the login lockouts then hold across servers), else this process's
+# memory.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("PORTAL_CACHE_KEY_PREFIX", "cuspe"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Anonymous pages and API answers are kept for up to this many seconds, and dropped at once
+# when content changes (cuspe_portal/cache.py); 0 turns the page cache off. The default is on
+# only where every process sees the change: with Redis, or in development's single process.
+PORTAL_PAGE_CACHE_SECONDS = int(
+    os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "600" if REDIS_URL or DEBUG else "0")
+)
+# Addresses never kept: the admin, the probes, preview links and the admin's own API views.
+PORTAL_PAGE_CACHE_EXCLUDE = ("/admin/", "/healthz", "/readyz", "/preview/")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -173,6 +207,25 @@ STORAGES = {
     },
 }
 
+# HTTPS. On in production: plain-HTTP requests are redirected, browsers are told to use HTTPS
+# only (HSTS) and cookies are sent only over HTTPS. Turn it off only to try the production
+# settings on a machine without TLS (DJANGO_HTTPS=false).
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+# The load balancer's health checks come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Behind a load balancer that terminates TLS, gunicorn marks a request as HTTPS from its
+# X-Forwarded-Proto header when it comes from GUNICORN_FORWARDED_ALLOW_IPS (gunicorn.conf.py).
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
 # No inline scripts or styles anywhere on the public site: everything comes from our origin.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -190,13 +243,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Spreadsheets in the admin: CSV and Excel; importing needs the "change" permission (editors
-# and publishers), exporting the "view" one. Exports are guarded against formula injection
-# so a file can't carry a formula (import-export drops a leading "=" from each cell).
+# and publishers), exporting the "view" one. Exports never carry a live formula: text that
+# looks like one is marked as text (cuspe_portal/spreadsheets.py, which replaces
+# import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT).
 IMPORT_FORMATS = [CSV, XLSX]
-EXPORT_FORMATS = [CSV, XLSX]
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Anonymous API clients: requests per client address, e.g. 120/minute; blank turns it off.
 # Counted per process (Django's local-memory cache) unless a shared cache is configured.
@@ -251,11 +304,41 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Logs go to stdout, one JSON object a line in production (DJANGO_LOG_FORMAT=json, the default
+# unless debugging): time, level, logger, message, the request id, and for each request its
+# method, path, status, duration and whether the page cache answered.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text" if DEBUG else "json").strip()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "cuspe_portal.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # django-axes logs every login at INFO; failures and lockouts still show at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every login at INFO; failures and lockouts still show at WARNING.
+        "axes": {"level": "WARNING"},
+        # Our request log says the same as Django's (and runserver's) own, with more.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        # In development the request lines are noise; DJANGO_LOG_REQUESTS=true shows them.
+        "cuspe_portal.requests": {
+            "level": "INFO" if env_bool("DJANGO_LOG_REQUESTS", not DEBUG) else "WARNING"
+        },
+    },
 }

@@ -9,6 +9,7 @@ from recommendations import api
 
 # The 500 page is made without the request context (see recommendations.views.server_error).
 handler500 = "recommendations.views.server_error"
+handler400 = "cuspe_portal.errors.bad_request"
 
 # The API, version 1: one router for every resource (recommendations/api.py).
 router = DefaultRouter()

@@ -7,7 +7,7 @@ Last-Modified comes from the data each endpoint shows (its `*_last_modified` met
 import hashlib
 import time
 
-from django.db.models import Max
+from django.db.models import Max, Value
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
@@ -18,9 +18,27 @@ from rest_framework.reverse import reverse
 from cuspe_portal.rest import CSVRenderer, csv_cell
 
 
-def latest(queryset, field="updated_at"):
-    """The latest value of `field` in `queryset`, or None when it is empty."""
-    return queryset.order_by().aggregate(latest=Max(field))["latest"]
+def latest(*sources):
+    """The latest moment among `sources`, or None when they hold none.
+
+    Each source is a queryset, whose rows' `updated_at` counts, or a (queryset, field) pair.
+    One query: a MAX of one field per source, joined by UNION ALL. PostgreSQL answers the MAX
+    of an indexed field by reading one index entry; a MAX of an expression (such as the
+    later of two fields) would read every row.
+    """
+    maxima = []
+    for source in sources:
+        queryset, field = source if isinstance(source, tuple) else (source, "updated_at")
+        maxima.append(
+            queryset.prefetch_related(None)
+            .order_by()
+            .annotate(source=Value(len(maxima)))
+            .values("source")  # a constant: no GROUP BY, so one MAX over every row
+            .annotate(latest=Max(field))
+            .values_list("latest", flat=True)
+        )
+    moments = [moment for moment in maxima[0].union(*maxima[1:], all=True) if moment]
+    return max(moments, default=None)
 
 
 class PortalViewSet(viewsets.GenericViewSet):
@@ -99,7 +117,15 @@ class PortalViewSet(viewsets.GenericViewSet):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
-        patch_cache_control(response, no_cache=True, private=request.user.is_authenticated)
+        # "private" only for a signed-in reader (passing private=False would write it anyway).
+        # Who the reader is was settled by `initial()`; a request refused before that (an
+        # unknown ?format=) is not looked up now: DRF has marked the transaction for rollback
+        # and it takes no more queries.
+        reader = getattr(request, "_user", None)
+        if reader is not None and reader.is_authenticated:
+            patch_cache_control(response, no_cache=True, private=True)
+        else:
+            patch_cache_control(response, no_cache=True)
         if response.status_code >= 400 and getattr(response, "accepted_renderer", None):
             if response.accepted_renderer.format == "csv":  # errors stay JSON, even for ?format=csv
                 response.accepted_renderer = renderers.JSONRenderer()

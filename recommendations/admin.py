@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -11,6 +10,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cuspe_portal.admin import BoundedSearchMixin
 from cuspe_portal.history import HistoryCompareMixin
 from cuspe_portal.markdown import render_markdown
 
@@ -42,7 +42,7 @@ class PendingChangesForm(forms.ModelForm):
                     self.initial[name] = value
 
 
-class WorkflowAdmin(HistoryCompareMixin, ImportExportMixin, SimpleHistoryAdmin):
+class WorkflowAdmin(BoundedSearchMixin, HistoryCompareMixin, ImportExportMixin, SimpleHistoryAdmin):
     """Draft -> in review -> published -> archived, with preview, for recommendations and
     examples. Saving a published item keeps the edit as pending changes: the public keeps
     seeing the published version until a publisher publishes the change."""
@@ -216,7 +216,7 @@ class WorkflowAdmin(HistoryCompareMixin, ImportExportMixin, SimpleHistoryAdmin):
         ]
 
     def preview_view(self, request, object_id):
-        item = get_object_or_404(self.model, pk=object_id)
+        item = self.object_or_404(object_id)
         if not self.has_view_or_change_permission(request, item):
             raise PermissionDenied
         return render_preview(request, item)
@@ -263,7 +263,7 @@ class WorkflowAdmin(HistoryCompareMixin, ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(HistoryCompareMixin, SimpleHistoryAdmin):
+class ReportAdmin(BoundedSearchMixin, HistoryCompareMixin, SimpleHistoryAdmin):
     list_display = ["short_title", "title", "year", "commissioning_body", "is_demonstration"]
     list_filter = ["is_demonstration", "year"]
     search_fields = ["title", "short_title", "question", "summary"]
@@ -278,7 +278,9 @@ class ReportAdmin(HistoryCompareMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(HistoryCompareMixin, ImportExportMixin, SimpleHistoryAdmin):
+class ReferenceAdmin(
+    BoundedSearchMixin, HistoryCompareMixin, ImportExportMixin, SimpleHistoryAdmin
+):
     resource_classes = [ReferenceResource]
     list_display = ["title", "authors", "year", "publisher"]
     list_filter = ["year"]

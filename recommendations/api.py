@@ -63,12 +63,20 @@ def changed_at(item):
     return latest_of(item.updated_at, item.published_at)
 
 
-def publication_changes():
-    """When the public recommendations last changed: an edit, a publication or a withdrawal."""
-    return latest_of(
-        latest(Recommendation.objects.published().with_change_time(), "changed_at"),
-        latest(IssuedReference.objects.all(), "withdrawn_at"),
-    )
+def change_sources(items):
+    """The sources for `latest()` of when any of `items` (publishable) last changed for a
+    reader: the latest edit and the latest publication, which indexes answer. The later of
+    the two is the latest `changed_at()` of any item, without computing it for every row."""
+    return [(items, "updated_at"), (items, "published_at")]
+
+
+def publication_change_sources():
+    """The sources for `latest()` of when the public recommendations last changed: an edit, a
+    publication or a withdrawal."""
+    return [
+        *change_sources(Recommendation.objects.published()),
+        (IssuedReference.objects.all(), "withdrawn_at"),
+    ]
 
 
 class EditableViewSet(PortalViewSet):
@@ -165,10 +173,10 @@ class AreaViewSet(PortalViewSet):
         return Area.objects.with_recommendation_counts(Recommendation.objects.published())
 
     def list_last_modified(self, queryset):
-        return latest_of(latest(Area.objects.all()), publication_changes())
+        return latest(Area.objects.all(), *publication_change_sources())
 
     def object_last_modified(self, instance):
-        return latest_of(instance.updated_at, publication_changes())
+        return latest_of(instance.updated_at, latest(*publication_change_sources()))
 
 
 @extend_schema_view(
@@ -186,10 +194,10 @@ class ThemeViewSet(PortalViewSet):
         return Theme.objects.with_recommendation_counts(Recommendation.objects.published())
 
     def list_last_modified(self, queryset):
-        return latest_of(latest(Theme.objects.all()), publication_changes())
+        return latest(Theme.objects.all(), *publication_change_sources())
 
     def object_last_modified(self, instance):
-        return latest_of(instance.updated_at, publication_changes())
+        return latest_of(instance.updated_at, latest(*publication_change_sources()))
 
 
 @extend_schema_view(
@@ -246,9 +254,7 @@ class ExampleViewSet(EditableViewSet):
         )
 
     def list_last_modified(self, queryset):
-        return latest_of(
-            latest(self.get_queryset().with_change_time(), "changed_at"), publication_changes()
-        )
+        return latest(*change_sources(self.get_queryset()), *publication_change_sources())
 
     def object_last_modified(self, instance):
         return latest_of(changed_at(instance), *map(changed_at, instance.visible_recommendations))
@@ -311,12 +317,11 @@ class RecommendationViewSet(EditableViewSet):
 
     def list_last_modified(self, queryset):
         if self.action == "withdrawn":
-            return publication_changes()
-        visible = self.get_queryset()
-        return latest_of(
-            latest(visible.with_change_time(), "changed_at"),
-            latest(IssuedReference.objects.all(), "withdrawn_at"),
-            *(latest(model.objects.all()) for model in (Area, Theme, Report, Example, Reference)),
+            return latest(*publication_change_sources())
+        return latest(
+            *change_sources(self.get_queryset()),
+            (IssuedReference.objects.all(), "withdrawn_at"),
+            *(model.objects.all() for model in (Area, Theme, Report, Example, Reference)),
         )
 
     def object_last_modified(self, instance):

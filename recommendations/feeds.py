@@ -1,8 +1,12 @@
 """Atom feeds: every public change, the changes of one area or theme, and any filtered list.
 
 Only what the public may see goes in: published items, public progress updates, and changes
-whose time has come.
+whose time has come. What editors typed is plain text: a summary is escaped before it goes
+into Atom's HTML `<summary>`, and characters that XML 1.0 forbids (control characters,
+U+FFFE, U+FFFF), which a title may hold, are dropped so the feed stays well-formed.
 """
+
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -10,6 +14,7 @@ from django.core.exceptions import BadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from areas.models import Area, Theme
 
@@ -17,12 +22,30 @@ from .filters import RecommendationFilter
 from .models import PublicChange, Recommendation
 
 FEED_ITEMS = 50
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(value):
+    """`value` without the characters XML 1.0 cannot hold (other values as they are)."""
+    return _NOT_XML.sub("", value) if isinstance(value, str) else value
+
+
+class SafeAtom1Feed(Atom1Feed):
+    """Atom 1.0 that drops characters XML cannot hold from every text it is given."""
+
+    def __init__(self, title, link, description, **kwargs):
+        safe = {name: xml_safe(value) for name, value in kwargs.items()}
+        super().__init__(xml_safe(title), link, xml_safe(description), **safe)
+
+    def add_item(self, title, link, description, **kwargs):
+        safe = {name: xml_safe(value) for name, value in kwargs.items()}
+        super().add_item(xml_safe(title), link, xml_safe(description), **safe)
 
 
 class ChangesFeed(Feed):
     """Everything that changed in public, newest first."""
 
-    feed_type = Atom1Feed
+    feed_type = SafeAtom1Feed
 
     def title(self, obj=None):
         scope = f": {obj.name}" if obj else ""
@@ -47,7 +70,7 @@ class ChangesFeed(Feed):
         return f"{item.get_kind_display()}: {item.title}"
 
     def item_description(self, item):
-        return item.description or item.get_kind_display()
+        return escape(item.description or item.get_kind_display())
 
     def item_link(self, item):
         # A deleted item has no page any more: point at the changes page instead.
@@ -85,7 +108,7 @@ class RecommendationListFeed(Feed):
     """The recommendations of any filtered list (same filters as the page), latest change
     first, so a reader can subscribe to exactly the view they built."""
 
-    feed_type = Atom1Feed
+    feed_type = SafeAtom1Feed
 
     def get_object(self, request):
         filterset = RecommendationFilter(
@@ -113,7 +136,7 @@ class RecommendationListFeed(Feed):
         return f"{item.reference} {item.title}"
 
     def item_description(self, item):
-        return f"{item.summary} Status: {item.get_status_display()}."
+        return escape(f"{item.summary} Status: {item.get_status_display()}.")
 
     def item_pubdate(self, item):
         return item.published_at

@@ -5,11 +5,11 @@ from datetime import UTC, timedelta
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from areas.models import Area, Theme
 
-from .models import SORT_CHOICES, IssuedReference, Recommendation, Report
+from .models import SORT_CHOICES, IssuedReference, Recommendation, Report, grouped_counts
 
 # The API's `ordering` choices, and the fields each sorts by.
 ORDERING_FIELDS = {
@@ -80,7 +80,6 @@ RELATED_FACETS = {
     "theme": lambda: Theme.objects.all(),
     "report": lambda: Report.objects.all(),
 }
-CHOICE_FACETS = ["status", "priority", "horizon"]
 SORTING_FILTERS = {"sort", "ordering"}
 
 
@@ -199,40 +198,29 @@ class RecommendationFilter(django_filters.FilterSet):
         """Each facet's options with how many recommendations each gives, the other filters
         being as they are (so a count is what ticking that option alone would show).
 
-        A fixed number of queries whatever the rows: one for each related-model facet (its
-        options and their counts together) and one for all the choice facets.
+        A fixed number of queries whatever the rows: one for each related-model facet's
+        options, and one for every facet's counts (a GROUP BY per facet, over the rows the
+        other filters give, joined by UNION ALL).
         """
         self.errors  # noqa: B018 -- validate, so cleaned_data holds the valid filters
-        facets = {}
-        for name, options in RELATED_FACETS.items():
-            if name not in omit:
-                counted = options().with_recommendation_counts(self.queryset_without(name))
-                facets[name] = self._facet(
-                    name, [(row.slug, str(row), row.recommendation_count) for row in counted]
-                )
-        names = [name for name in CHOICE_FACETS if name not in omit]
-        counts = self._choice_counts(names) if names else {}
+        names = [name for name in FACETS if name not in omit]
+        counts = grouped_counts(
+            {self.filters[name].field_name: self.queryset_without(name) for name in names}
+        )
+        facets = []
         for name in names:
-            choices = self.filters[name].extra["choices"]
-            facets[name] = self._facet(
-                name, [(value, label, counts[f"{name}_{value}"]) for value, label in choices]
-            )
-        return [facets[name] for name in FACETS if name in facets]
-
-    def _choice_counts(self, names):
-        """{"status_accepted": n, ...} for the choice facets `names`, in one query."""
-        chosen = {name: self.chosen(name) for name in names}
-        counts = {}
-        for name in names:
-            others = [
-                Q(**{f"{self.filters[other].field_name}__in": chosen[other]})
-                for other in names
-                if other != name and chosen[other]
-            ]
-            for value, _label in self.filters[name].extra["choices"]:
-                condition = Q(*others, **{self.filters[name].field_name: value})
-                counts[f"{name}_{value}"] = Count("pk", distinct=True, filter=condition)
-        return self.queryset_without(*names).aggregate(**counts)
+            counted = counts[self.filters[name].field_name]
+            if name in RELATED_FACETS:
+                options = [
+                    (row.slug, str(row), counted.get(row.pk, 0)) for row in RELATED_FACETS[name]()
+                ]
+            else:
+                options = [
+                    (value, label, counted.get(value, 0))
+                    for value, label in self.filters[name].extra["choices"]
+                ]
+            facets.append(self._facet(name, options))
+        return facets
 
     def _facet(self, name, options):
         chosen = self.chosen(name)

@@ -4,11 +4,12 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Avg, Count, Max, Q
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -16,7 +17,7 @@ from simple_history.models import HistoricalRecords
 from areas.models import MARKDOWN_HELP, Area, CountingQuerySet, Theme
 from cuspe_portal.markdown import render_markdown
 
-from .search import SearchableQuerySet
+from .search import SearchableManager, SearchableQuerySet
 
 REFERENCE_PATTERN = r"[A-Z][A-Z0-9]{0,9}-[1-9][0-9]{0,5}"
 YEAR_VALIDATORS = [MinValueValidator(1900), MaxValueValidator(2100)]
@@ -226,17 +227,21 @@ class Reference(models.Model):
         max_length=255, blank=True, help_text="Publisher, journal or organisation."
     )
     url = models.URLField("web address", blank=True, max_length=500)
+    # The weighted words full-text search reads, kept by the database (see search.py).
+    search_document = SearchVectorField(null=True, editable=False, serialize=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_document"])
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = SearchableManager.from_queryset(ReferenceQuerySet)()
 
     class Meta:
         ordering = ["title"]
         verbose_name = "reference (literature)"
         verbose_name_plural = "references (literature)"
+        # The API's Last-Modified reads the latest edit (cuspe_portal/viewsets.py `latest()`).
+        indexes = [models.Index(fields=["updated_at"], name="reference_updated_idx")]
 
     def __str__(self):
         return f"{self.title} ({self.year})" if self.year else self.title
@@ -271,15 +276,19 @@ class Example(Publishable):
     description = models.TextField(blank=True, help_text=MARKDOWN_HELP)
     description_html = models.TextField(blank=True, editable=False)
     url = models.URLField("web address", blank=True, max_length=500)
+    # The weighted words full-text search reads, kept by the database (see search.py).
+    search_document = SearchVectorField(null=True, editable=False, serialize=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
-    objects = ExampleQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["search_document"])
+    objects = SearchableManager.from_queryset(ExampleQuerySet)()
 
     class Meta:
         ordering = ["title"]
         permissions = [("publish_example", "Can publish, unpublish, archive and schedule examples")]
+        # The API's Last-Modified reads the latest edit (cuspe_portal/viewsets.py `latest()`).
+        indexes = [models.Index(fields=["updated_at"], name="example_updated_idx")]
 
     def __str__(self):
         return self.title
@@ -346,6 +355,14 @@ class IssuedReference(models.Model):
 
     class Meta:
         ordering = ["prefix", "number"]
+        # The API's Last-Modified reads the latest withdrawal; the tombstone list reads them all.
+        indexes = [
+            models.Index(
+                fields=["withdrawn_at"],
+                condition=Q(withdrawn_at__isnull=False),
+                name="issuedreference_withdrawn_idx",
+            )
+        ]
 
     def __str__(self):
         return self.reference
@@ -450,6 +467,46 @@ class RecommendationQuerySet(SearchableQuerySet, PublishableQuerySet):
         """{(area id, theme id): how many}, in one query; theme id None counts the untagged."""
         rows = self.order_by().values_list("area", "themes").annotate(total=Count("pk"))
         return {(area, theme): total for area, theme, total in rows}
+
+    def counted_by(self, field):
+        """These recommendations counted per value of `field` (a column, or a relation such as
+        `themes`) with one GROUP BY: rows of (field, value as text, how many), which
+        `grouped_counts()` runs with others in one query.
+
+        A recommendation counts once per value. Only a queryset filtered across a
+        many-to-many join can repeat one, and such querysets are distinct (as the theme filter
+        makes them): then the count is COUNT(DISTINCT id); otherwise COUNT(*), which
+        PostgreSQL can answer from an index without reading the rows.
+        """
+        total = Count("pk", distinct=True) if self.query.distinct else Count("*")
+        return (
+            self.order_by()
+            .annotate(
+                counted_field=models.Value(field),
+                counted_value=Cast(field, output_field=models.TextField()),
+            )
+            .values("counted_field", "counted_value")
+            .annotate(total=total)
+            .values_list("counted_field", "counted_value", "total")
+        )
+
+
+def grouped_counts(counted):
+    """{field: {value: how many}} for `counted` ({field: recommendations to count by it}), in
+    one query: a GROUP BY per field (`counted_by()`), joined by UNION ALL.
+
+    Values come back in the field's own type (ids, for relations); a value no recommendation
+    has, and the missing theme of an untagged one, are left out.
+    """
+    parts = [recommendations.counted_by(field) for field, recommendations in counted.items()]
+    counts = {field: {} for field in counted}
+    for field, value, total in parts[0].union(*parts[1:], all=True):
+        if value is not None:
+            model_field = Recommendation._meta.get_field(field)
+            if model_field.is_relation:
+                model_field = model_field.target_field
+            counts[field][model_field.to_python(value)] = total
+    return counts
 
 
 class Recommendation(Publishable):
@@ -593,16 +650,22 @@ class Recommendation(Publishable):
     target_date = models.DateField(
         null=True, blank=True, help_text="Internal. When it should be implemented by."
     )
+    # The weighted words full-text search reads, kept by the database (see search.py).
+    search_document = SearchVectorField(null=True, editable=False, serialize=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Fields only staff see; an edit to them takes effect at once, even on a published item.
     INTERNAL_FIELDS = ("owner", "owner_team", "owner_contact", "target_date")
 
-    # Every field is kept (the stored HTML too): simple-history fails on links added from
-    # the other side of a tracked many-to-many field when the model excludes fields.
-    history = HistoricalRecords(m2m_fields=[themes, examples, sources])
-    objects = RecommendationQuerySet.as_manager()
+    # Every field is kept (the stored HTML too) but the search document, which the database
+    # derives. A link added from the other side of a tracked many-to-many field (an example's
+    # or a reference's) is recorded with this model's exclusions, so Example and Reference
+    # must exclude exactly the same field, or simple-history fails.
+    history = HistoricalRecords(
+        m2m_fields=[themes, examples, sources], excluded_fields=["search_document"]
+    )
+    objects = SearchableManager.from_queryset(RecommendationQuerySet)()
 
     class Meta:
         ordering = ["area__position", "number", "reference"]
@@ -612,7 +675,24 @@ class Recommendation(Publishable):
                 "Can publish, unpublish, archive and schedule recommendations",
             )
         ]
-        indexes = [models.Index(fields=["publication_state", "published_at"])]
+        indexes = [
+            models.Index(fields=["publication_state", "published_at"]),
+            # The public pages count and filter published rows by these columns: with all of
+            # them in one partial index, PostgreSQL counts an area, a status or a facet option
+            # from the index alone, without reading the (wide) rows; `id` lets the themes'
+            # counts join their through table from it too.
+            models.Index(
+                fields=["area", "status", "published_at", "priority", "horizon", "report", "id"],
+                condition=Q(publication_state=PublicationState.PUBLISHED),
+                name="recommendation_published_idx",
+            ),
+            # The API's Last-Modified reads the latest edit of a published recommendation.
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(publication_state=PublicationState.PUBLISHED),
+                name="recommendation_updated_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(publication_state=PublicationState.PUBLISHED)

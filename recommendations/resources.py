@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from import_export import fields, resources, widgets
 
 from areas.models import Area, Theme
+from cuspe_portal.spreadsheets import spreadsheet_value
 
 from . import services
 from .models import Example, PublicationState, PublicChange, Recommendation, Reference, Report
@@ -54,7 +55,16 @@ class StrictManyToManyWidget(widgets.ManyToManyWidget):
         return chosen
 
 
-class WorkflowResource(resources.ModelResource):
+class SpreadsheetResource(resources.ModelResource):
+    """Imports read text cells back as the safe exports wrote them (cuspe_portal/spreadsheets)."""
+
+    def before_import_row(self, row, **kwargs):
+        for name, value in row.items():
+            row[name] = spreadsheet_value(value)
+        super().before_import_row(row, **kwargs)
+
+
+class WorkflowResource(SpreadsheetResource):
     """Spreadsheet imports that respect the editorial workflow.
 
     New rows arrive as drafts, unless a publisher imports them (then they are published).
@@ -184,7 +194,7 @@ class ExampleResource(WorkflowResource):
         clean_model_instances = True
 
 
-class ReferenceResource(resources.ModelResource):
+class ReferenceResource(SpreadsheetResource):
     class Meta:
         model = Reference
         fields = ["id", "title", "authors", "year", "publisher", "url"]

@@ -7,8 +7,10 @@ the model's own field checks, `clean()` and uniqueness, before anything is saved
 """
 
 import copy
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,16 +28,46 @@ from .models import (
 )
 from .services import item_stage_changes
 
+# What reverse() leaves unquoted in a value it puts into an address.
+URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
+# Stands in for the lookup value when one address is made for many objects: it matches every
+# pattern the addresses use (slugs, references and ids).
+STAND_IN = "1234567890"
+
+
+def addresses(context, key, make_address):
+    """A function from a lookup value to an absolute address, made once per response and
+    `key`: `make_address()` gives the address for STAND_IN, and each value takes its place.
+
+    reverse() costs tens of microseconds, and a page of 20 recommendations has hundreds of
+    links; this makes one address per kind of link, and the rest with string operations.
+    """
+    made = context.setdefault("addresses", {})
+    if key not in made:
+        before, _, after = make_address().rpartition(STAND_IN)
+        made[key] = lambda value: f"{before}{quote(str(value), safe=URL_SAFE)}{after}"
+    return made[key]
+
 
 @extend_schema_field({"type": "string", "format": "uri", "description": "Its public page."})
 class PageUrlField(serializers.Field):
-    """The absolute address of the object's page on the public site."""
+    """The absolute address of the object's page on the public site (`get_absolute_url()`,
+    which takes the page's address from `lookup_field` alone)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, lookup_field="slug", **kwargs):
+        self.lookup_field = lookup_field
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, instance):
-        return self.context["request"].build_absolute_uri(instance.get_absolute_url())
+        model = type(instance)
+        page = addresses(
+            self.context,
+            model,
+            lambda: self.context["request"].build_absolute_uri(
+                model(**{self.lookup_field: STAND_IN}).get_absolute_url()
+            ),
+        )
+        return page(getattr(instance, self.lookup_field))
 
 
 @extend_schema_field(
@@ -92,10 +124,24 @@ class PendingStateField(serializers.Field):
         return item.pending_state if can_view_in_admin(self.context, type(item)) else None
 
 
+class ApiLinkField(serializers.HyperlinkedIdentityField):
+    """The object's API address, made as `addresses()` makes them."""
+
+    def get_url(self, obj, view_name, request, format):
+        if format or obj.pk in (None, ""):
+            return super().get_url(obj, view_name, request, format)
+        link = addresses(
+            self.context,
+            (view_name, self.lookup_url_kwarg),
+            lambda: self.reverse(
+                view_name, kwargs={self.lookup_url_kwarg: STAND_IN}, request=request
+            ),
+        )
+        return link(getattr(obj, self.lookup_field))
+
+
 def api_link(view_name, lookup_field="slug"):
-    return serializers.HyperlinkedIdentityField(
-        view_name=f"api:{view_name}-detail", lookup_field=lookup_field
-    )
+    return ApiLinkField(view_name=f"api:{view_name}-detail", lookup_field=lookup_field)
 
 
 # Short forms, embedded in other representations
@@ -149,7 +195,7 @@ class ReferenceLinkSerializer(serializers.ModelSerializer):
 
 class RecommendationLinkSerializer(serializers.ModelSerializer):
     url = api_link("recommendation", lookup_field="reference")
-    html_url = PageUrlField()
+    html_url = PageUrlField(lookup_field="reference")
 
     class Meta:
         model = Recommendation
@@ -325,7 +371,7 @@ class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
 class RecommendationSerializer(serializers.ModelSerializer):
     url = api_link("recommendation", lookup_field="reference")
     pending_state = PendingStateField()
-    html_url = PageUrlField()
+    html_url = PageUrlField(lookup_field="reference")
     area = AreaSummarySerializer(read_only=True)
     report = ReportSummarySerializer(read_only=True)
     themes = ThemeSummarySerializer(many=True, read_only=True)

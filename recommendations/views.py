@@ -4,6 +4,7 @@ Only published content reaches a template; every page runs a fixed number of que
 the number of rows (tests/recommendations/test_query_budgets.py holds the budgets).
 """
 
+from collections import Counter
 from datetime import datetime, time, timedelta
 from itertools import groupby
 
@@ -18,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_safe
-from import_export.formats import base_formats
 
 from areas.models import Area, Theme
 from cuspe_portal.context_processors import portal
+from cuspe_portal.spreadsheets import SafeCSV
 
 from .filters import RecommendationFilter
 from .forms import SEARCH_KINDS, ChangesForm, SearchForm
@@ -32,9 +33,10 @@ from .models import (
     Recommendation,
     Reference,
     Report,
+    grouped_counts,
 )
 from .resources import RecommendationResource
-from .search import ranked_hits
+from .search import RankedHits
 
 PAGE_SIZE = 20
 SEARCH_PAGE_SIZE = 20
@@ -44,11 +46,13 @@ EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; c
 @require_safe
 def home(request):
     published = Recommendation.objects.published()
+    areas = list(Area.objects.with_recommendation_counts(published))
+    theme_counts = grouped_counts({"themes": published})["themes"]
     context = {
         "report": Report.objects.filter(is_demonstration=False).first(),
-        "areas": Area.objects.with_recommendation_counts(published),
-        "themes": Theme.objects.with_recommendation_counts(published),
-        "total": published.count(),
+        "areas": areas,
+        "themes": Theme.objects.counted(theme_counts),
+        "total": sum(area.recommendation_count for area in areas),  # each is in one area
     }
     return render(request, "home.html", context)
 
@@ -73,8 +77,11 @@ def area_detail(request, slug):
 def theme_list(request):
     published = Recommendation.objects.published()
     areas = list(Area.objects.with_recommendation_counts(published))
-    themes = list(Theme.objects.with_recommendation_counts(published))
     counts = published.counts_by_area_and_theme()
+    theme_counts = Counter()
+    for (_area, theme), count in counts.items():  # each recommendation is in one area
+        theme_counts[theme] += count
+    themes = Theme.objects.counted(theme_counts)
     matrix = [
         (theme, [(area, counts.get((area.pk, theme.pk), 0)) for area in areas]) for theme in themes
     ]
@@ -121,10 +128,10 @@ def recommendation_export(request, file_format):
     rows = list(RecommendationResource.exportable(filterset.qs, public=True))
     dataset = RecommendationResource().export(queryset=rows)
     if file_format == "csv":
-        # import-export's CSV format, as the admin's export uses, so the project's
-        # IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT applies here too; and a byte-order mark, so
-        # spreadsheet programs read UTF-8 (the admin's import reads "utf-8-sig" and drops it).
-        content = "\ufeff" + base_formats.CSV().export_data(dataset)
+        # The admin's CSV export format, so no cell opens as a formula (see
+        # cuspe_portal/spreadsheets.py); and a byte-order mark, so spreadsheet programs read
+        # UTF-8 (the admin's import reads "utf-8-sig" and drops it).
+        content = "\ufeff" + SafeCSV().export_data(dataset)
     else:
         content = dataset.export("json")
     response = HttpResponse(content, content_type=EXPORT_FORMATS[file_format])
@@ -194,12 +201,10 @@ def search(request):
         "examples": Example.objects.published(),
         "references": Reference.objects.cited_publicly(),
     }
-    hits = ranked_hits(searchable, words)
-    totals = dict.fromkeys(searchable, 0)
-    for hit_kind, _pk, _rank in hits:
-        totals[hit_kind] += 1
+    hits = RankedHits(searchable, words)
+    totals = hits.totals
     if kind:
-        hits = [hit for hit in hits if hit[0] == kind]
+        hits = hits.of_kind(kind)
     page, page_error = _page(Paginator(hits, SEARCH_PAGE_SIZE), request.GET.get("page"))
     context.update(
         totals=totals,
@@ -260,7 +265,8 @@ def robots_txt(request):
 def server_error(request):
     """The 500 page, made without the request, the session or the database: any of them may
     be what failed."""
-    html = loader.render_to_string("500.html", portal(None))
+    context = {**portal(None), "request_id": getattr(request, "request_id", "")}
+    html = loader.render_to_string("500.html", context)
     return HttpResponseServerError(html)
 
 

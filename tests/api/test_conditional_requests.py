@@ -105,6 +105,15 @@ def test_a_withdrawal_moves_the_lists_last_modified_on(api, content):
     assert response.json()["count"] == 1
 
 
+def test_a_publication_later_than_every_edit_is_the_lists_last_modified(api, content):
+    # A scheduled recommendation goes public at its time, long after its last edit.
+    gone_public = timezone.now() - timedelta(minutes=30)
+    Recommendation.objects.filter(pk=content.pk).update(published_at=gone_public)
+
+    for path in ["/api/v1/recommendations/", "/api/v1/areas/", "/api/v1/examples/"]:
+        assert api.get(path)["Last-Modified"] == http_date(int(gone_public.timestamp()) + 1), path
+
+
 def test_a_change_in_this_very_second_sends_no_last_modified_yet(api, content):
     content.save()
     changed = Recommendation.objects.get(pk=content.pk).updated_at.timestamp()

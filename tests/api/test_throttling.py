@@ -6,6 +6,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def two_a_minute(settings):
+    """Two anonymous requests a minute, each reaching the API (none replayed from the cache)."""
+    settings.PORTAL_PAGE_CACHE_SECONDS = 0
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"},
@@ -45,3 +47,15 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(api, two_a_m
     ]
 
     assert statuses == [200, 200, 429]
+
+
+def test_answers_replayed_from_the_page_cache_cost_nothing_and_are_not_counted(
+    api, two_a_minute, settings
+):
+    settings.PORTAL_PAGE_CACHE_SECONDS = 600
+    responses = [api.get("/api/v1/areas/") for _ in range(4)]
+
+    assert [response.status_code for response in responses] == [200] * 4
+    assert [response["X-Cache"] for response in responses] == ["miss", "hit", "hit", "hit"]
+    assert api.get("/api/v1/themes/").status_code == 200
+    assert api.get("/api/v1/reports/").status_code == 429

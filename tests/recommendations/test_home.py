@@ -4,7 +4,8 @@ from django.core.management import call_command
 from areas.models import Area
 from tests.factories import RecommendationFactory
 
-pytestmark = pytest.mark.django_db
+# Budgets count what a page itself costs, so the page cache is off.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 
 def test_home_shows_the_question_the_vision_and_the_six_areas(client):

@@ -3,7 +3,8 @@ import pytest
 from areas.models import Area, Theme
 from tests.factories import ExampleFactory, RecommendationFactory
 
-pytestmark = pytest.mark.django_db
+# Budgets count what a page itself costs, so the page cache is off.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 
 def test_a_published_recommendation_is_readable_at_its_reference(client):

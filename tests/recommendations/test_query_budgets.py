@@ -18,7 +18,8 @@ from recommendations.models import (
 )
 from tests.factories import ReportFactory, ThemeFactory
 
-pytestmark = pytest.mark.django_db
+# Budgets count what a page itself costs, so the page cache is off.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 STATUSES = [value for value, _label in Recommendation.Status.choices]
 PRIORITIES = ["high", "medium", "low", ""]
@@ -124,9 +125,10 @@ BUDGETS = {
     "/examples/": 2,
     # the example, the recommendations it illustrates and their themes
     "/examples/case-1/": 3,
-    # a ranking per kind, then each kind's results on the page (references with citing)
-    "/search/?q=budgets": 7,
-    "/search/?q=budgets&type=references&page=2": 5,
+    # the counts of every kind, the ranked page, then each kind's results on the page
+    # (references with the recommendations citing them)
+    "/search/?q=budgets": 6,
+    "/search/?q=budgets&type=references&page=2": 4,
     # count and rows per section: pages, areas, themes, recommendations, examples
     "/sitemap.xml": 8,
     # the rows, their themes, examples and related recommendations

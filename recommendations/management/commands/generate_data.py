@@ -10,7 +10,8 @@ do: it issues each reference (continuing every area's numbering, with its Issued
 so later saves never collide), renders each distinct Markdown text once, sets each
 recommendation's status, progress and last-reviewed date from its latest progress update, and
 records what the public saw change. No history rows are written: the data has no editorial
-past. The search indexes on PostgreSQL are on expressions, so they need nothing extra.
+past. On PostgreSQL a trigger fills each row's search document, bulk inserts included. Bulk
+inserts send no signals either, so the page cache is told of the change at the end.
 """
 
 import random
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from areas.models import Area, Theme
+from cuspe_portal.cache import content_changed
 from cuspe_portal.markdown import render_markdown
 from recommendations.models import (
     Example,
@@ -282,6 +284,7 @@ class Command(BaseCommand):
             counts = DataGenerator(areas=areas, themes=themes, rng=random.Random(seed)).generate(
                 recommendations
             )
+            content_changed()
         summary = ", ".join(f"{total} {name}" for name, total in counts.items())
         self.stdout.write(
             self.style.SUCCESS(f"Generated {summary} in {time.monotonic() - started:.1f} s.")
