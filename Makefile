@@ -42,7 +42,9 @@ test: lint ## Lint, check for missing migrations, run the whole test suite
 
 .PHONY: serve
 # Production settings come from the environment, or from a .env file beside this Makefile
-# (copy .env.example). The checks below stop with a clear message rather than serve unsafely.
+# (copy .env.example; quote values with spaces). The checks below stop with a clear message
+# rather than serve unsafely. With several servers, migrate once as a release step and set
+# PORTAL_MIGRATE_ON_START=false on the servers (README, Deployment).
 SERVE_ENV := set -a; if [ -f .env ]; then . ./.env; fi; set +a
 
 serve: install ## Serve as production does: gunicorn on PostgreSQL, DEBUG off (README, Deployment)
@@ -52,8 +54,8 @@ serve: install ## Serve as production does: gunicorn on PostgreSQL, DEBUG off (R
 	  *) echo "make serve runs with DJANGO_DEBUG off; unset it (make run is for development)" >&2; exit 2;; esac
 	@$(SERVE_ENV); $(BIN)/python manage.py check --deploy \
 	  --fail-level $$(case "$$DJANGO_HTTPS" in 0|false|no|off) echo ERROR;; *) echo WARNING;; esac)
-	@$(SERVE_ENV); $(BIN)/python manage.py migrate --noinput
-	@$(SERVE_ENV); $(BIN)/python manage.py load_content
+	@$(SERVE_ENV); if [ "$${PORTAL_MIGRATE_ON_START:-true}" = true ]; then \
+	  $(BIN)/python manage.py migrate --noinput && $(BIN)/python manage.py load_content; fi
 	@$(SERVE_ENV); $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@$(SERVE_ENV); exec $(BIN)/gunicorn -c cuspe_portal/gunicorn.conf.py
 

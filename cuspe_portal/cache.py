@@ -18,20 +18,24 @@ scheduled publication, and at most `PORTAL_PAGE_CACHE_SECONDS`.
 A request is answered from the cache only when it is a GET or HEAD with no session cookie, no
 Authorization header and no conditional header (If-None-Match and friends go to the view,
 which answers 304 or 412 itself), for an address outside the admin, the probes and preview
-links. Only a 200 with no cookie and nothing private is kept. Entries are keyed by the full
-address and, since the API negotiates its format, by the Accept header.
+links. Only a 200 with no cookie and nothing private is kept. Entries are keyed by the
+release (so a deploy starts afresh), the full address, host and scheme included, and, since
+the API negotiates its format, the Accept header.
 
 If the cache itself fails, requests are served as if there were no cache.
 """
 
+import functools
 import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -68,8 +72,8 @@ def content_changed(*, at_once=True):
 
     The second time is what counts: a page made between the change and its commit shows the
     old rows, and is kept under a version that the commit then retires. (It is asked for once
-    per transaction, however many rows the transaction changes; `at_once=False` skips the
-    first, for bulk loads of many rows.)
+    per transaction, however many rows the transaction changes.) The first serves where no
+    commit comes, such as a test's transaction; `at_once=False` skips it, for bulk loads.
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:  # saved already: no commit to wait for
@@ -82,27 +86,38 @@ def content_changed(*, at_once=True):
 
 
 def _new_version():
-    try:
-        cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
-    except Exception:  # the cache is down: nothing it holds can be served either
-        logger.exception("Could not replace the content version in the cache")
+    # Tried twice: a change must not be missed for a moment's hiccup of the cache. If the
+    # cache stays unreachable, it cannot serve what it holds either.
+    for attempt in (1, 2):
+        try:
+            cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+            return
+        except Exception:
+            if attempt == 2:
+                logger.exception("Could not replace the content version in the cache")
 
 
 def _content_saved_or_deleted(sender, raw=False, **kwargs):
-    if sender._meta.app_label in CONTENT_APPS:
-        content_changed(at_once=not raw)  # raw: a fixture or a restore, row after row
+    content_changed(at_once=not raw)  # raw: a fixture or a restore, row after row
 
 
 def _content_links_changed(sender, action, **kwargs):
-    if action.startswith("post_") and sender._meta.app_label in CONTENT_APPS:
+    if action.startswith("post_"):
         content_changed()
 
 
 def connect_signals():
-    """Called from the portal's AppConfig.ready(): watch every content model."""
-    post_save.connect(_content_saved_or_deleted, dispatch_uid="portal-page-cache-save")
-    post_delete.connect(_content_saved_or_deleted, dispatch_uid="portal-page-cache-delete")
-    m2m_changed.connect(_content_links_changed, dispatch_uid="portal-page-cache-links")
+    """Called from the portal's AppConfig.ready(): watch every model of the content apps
+    (their history and link tables too), and only those, so other models keep Django's
+    fast bulk deletes."""
+    for label in CONTENT_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            uid = f"portal-page-cache-{model._meta.label_lower}"
+            post_save.connect(_content_saved_or_deleted, sender=model, dispatch_uid=f"{uid}-save")
+            post_delete.connect(
+                _content_saved_or_deleted, sender=model, dispatch_uid=f"{uid}-delete"
+            )
+            m2m_changed.connect(_content_links_changed, sender=model, dispatch_uid=f"{uid}-links")
 
 
 def next_publication(version):
@@ -132,7 +147,7 @@ def _cacheable_request(request):
         return False
     if any(header in request.META for header in CONDITIONAL_HEADERS):
         return False
-    return not request.path.startswith(settings.PORTAL_PAGE_CACHE_EXCLUDE)
+    return not request.path_info.startswith(settings.PORTAL_PAGE_CACHE_EXCLUDE)
 
 
 def _cacheable_response(response):
@@ -147,11 +162,28 @@ def _cacheable_response(response):
     return not cache_control & {"private", "no-store"}
 
 
+@functools.cache
+def release():
+    """What identifies the deployed code: PORTAL_RELEASE, or the hash of the static files'
+    manifest (which changes with every release's assets), or "" in development. Kept
+    answers are keyed by it, so a new release never replays the old one's pages, and servers
+    of two releases side by side in a rolling deploy never replay each other's."""
+    if settings.PORTAL_RELEASE:
+        return settings.PORTAL_RELEASE
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    try:
+        return hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return ""
+
+
 def _key(request, version):
-    address = request.get_full_path()
+    # The address as the reader asked for it, host and scheme included (links in pages and
+    # the API are built from them; build_absolute_uri() also refuses a host not allowed).
+    address = request.build_absolute_uri()
     accept = request.META.get("HTTP_ACCEPT", "") if request.path.startswith("/api/") else ""
     digest = hashlib.sha256(f"{address}\n{accept}".encode()).hexdigest()
-    return f"{KEY_PREFIX}:{version}:{digest}"
+    return f"{KEY_PREFIX}:{release()}:{version}:{digest}"
 
 
 class PageCacheMiddleware:
@@ -167,17 +199,36 @@ class PageCacheMiddleware:
             version = content_version()
             key = _key(request, version)
             kept = cache.get(key)
+        except DisallowedHost:
+            raise  # Django answers it with a 400
         except Exception:
             logger.exception("The page cache did not answer; serving without it")
             return self.get_response(request)
         if kept is not None:
             return self._replay(kept, request)
 
+        # Read before the page is made: a publication that falls while it is being made must
+        # still end what is kept (the page may not show the item).
+        timeout = self._timeout(version)
         response = self.get_response(request)
-        if _cacheable_response(response):
-            self._keep(key, version, response)
+        if timeout and _cacheable_response(response):
+            self._keep(key, response, timeout)
         response[STATUS_HEADER] = "miss"
         return response
+
+    @staticmethod
+    def _timeout(version):
+        """How long an answer made now may be kept: 0 if it may not be kept at all."""
+        timeout = settings.PORTAL_PAGE_CACHE_SECONDS
+        try:
+            publication = next_publication(version)
+        except Exception:  # a database error here must not lose the answer being made
+            logger.exception("Could not read the next scheduled publication; not keeping")
+            return 0
+        if publication is not None:
+            until = (publication - timezone.now()) / timedelta(seconds=1)
+            timeout = min(timeout, int(until))
+        return max(timeout, 0)
 
     @staticmethod
     def _replay(kept, request):
@@ -190,16 +241,7 @@ class PageCacheMiddleware:
         return response
 
     @staticmethod
-    def _keep(key, version, response):
-        timeout = settings.PORTAL_PAGE_CACHE_SECONDS
-        try:
-            publication = next_publication(version)
-        except Exception:  # a database error here must not lose the answer already made
-            logger.exception("Could not read the next scheduled publication; not keeping")
-            return
-        if publication is not None:
-            until = (publication - timezone.now()) / timedelta(seconds=1)
-            timeout = max(1, min(timeout, int(until) + 1))
+    def _keep(key, response, timeout):
         headers = [
             (name, value)
             for name, value in response.items()

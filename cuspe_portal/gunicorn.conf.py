@@ -2,8 +2,11 @@
 
     gunicorn -c cuspe_portal/gunicorn.conf.py
 
-GUNICORN_BIND          address to listen on (default 127.0.0.1:8000; 0.0.0.0:8000 in a container)
-WEB_CONCURRENCY        worker processes (default: 2 per CPU core, plus one)
+GUNICORN_BIND          address to listen on (default 127.0.0.1:8000; set 0.0.0.0:8000 in a
+                       container)
+WEB_CONCURRENCY        worker processes (default: 2 per CPU core plus one, at most 9). Each
+                       thread of each worker keeps a database connection: keep servers x
+                       workers x threads under PostgreSQL's max_connections (100 by default)
 GUNICORN_THREADS       threads per worker (default 2: a cheap page is served while another
                        thread waits on the database)
 GUNICORN_TIMEOUT       seconds a request may take before its worker is restarted (default 30)
@@ -21,7 +24,7 @@ import os
 import redis  # noqa: F401
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 9))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -7,12 +7,15 @@ schema's in `cuspe_portal/openapi.py`, and the endpoints in `recommendations/api
 
 import csv
 import io
+import logging
 
 from csp.constants import UNSAFE_INLINE
 from rest_framework import exceptions, pagination, renderers, throttling
 from rest_framework.settings import api_settings
 
 from cuspe_portal.spreadsheets import spreadsheet_safe
+
+logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
 
@@ -48,11 +51,19 @@ class AnonRateThrottle(throttling.AnonRateThrottle):
     """Anonymous requests per client address, at the rate settings give (None turns it off).
 
     DRF's own class reads the rates once, at import; this one reads them on each request so a
-    test or a settings change takes effect without a restart.
+    test or a settings change takes effect without a restart. The counts live in the cache:
+    if it cannot be reached, requests are let through (and logged) rather than refused.
     """
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.exception("The API's rate limit could not be counted; letting it through")
+            return True
 
 
 class CSVRenderer(renderers.BaseRenderer):

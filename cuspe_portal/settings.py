@@ -153,6 +153,12 @@ DATABASES = {
 # Each request is one transaction: one that fails half-way leaves nothing half-saved.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if DATABASE_IS_POSTGRES:
+    # A database host that drops packets must fail a request in seconds (a styled 503), not
+    # hang it until gunicorn kills the worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT") or "5"
+    )
 
 # The cache: Redis when REDIS_URL is set (shared by every application server: the page cache,
 # the API's rate limit and the login lockouts then hold across servers), else this process's
@@ -176,6 +182,8 @@ else:
 PORTAL_PAGE_CACHE_SECONDS = int(
     os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "600" if REDIS_URL or DEBUG else "0")
 )
+# Names the deployed code in the page cache's keys (default: the static files' manifest).
+PORTAL_RELEASE = os.environ.get("PORTAL_RELEASE", "").strip()
 # Addresses never kept: the admin, the probes, preview links and the admin's own API views.
 PORTAL_PAGE_CACHE_EXCLUDE = ("/admin/", "/healthz", "/readyz", "/preview/")
 
@@ -195,7 +203,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# `or`, not a default: a blank line in a .env file must not make it "." (the project root,
+# which whitenoise would then serve, .env included).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -216,7 +226,11 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+# Asking browsers to preload HSTS is a commitment for the whole domain, which the council's
+# web team makes, not this application: off unless asked for, and check --deploy's reminder
+# about it (security.W021) is silenced while it is off.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"

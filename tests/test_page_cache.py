@@ -186,3 +186,36 @@ def test_the_page_cache_can_be_turned_off(client, recommendation, settings):
     client.get("/recommendations/")
 
     assert "X-Cache" not in client.get("/recommendations/")
+
+
+def test_each_host_is_kept_apart_and_a_host_not_allowed_is_refused(client, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "portal.example"]
+    client.get("/api/v1/areas/")
+
+    other = client.get("/api/v1/areas/", HTTP_HOST="portal.example")
+    refused = client.get("/api/v1/areas/", HTTP_HOST="evil.example")
+
+    assert other["X-Cache"] == "miss"
+    assert "http://portal.example/api/v1/" in other.text
+    assert refused.status_code == 400
+
+
+def test_a_page_made_in_the_last_second_before_a_publication_is_not_kept(client, recommendation):
+    RecommendationFactory(published_at=timezone.now() + timedelta(milliseconds=500))
+
+    assert kept_page_timeouts(client, "/recommendations/") == []
+    assert client.get("/recommendations/")["X-Cache"] == "miss"
+
+
+def test_an_anonymous_api_request_is_let_through_when_the_rate_cannot_be_counted(
+    client, settings, no_page_cache
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/minute"},
+    }
+    with mock.patch("rest_framework.throttling.SimpleRateThrottle.cache") as counts:
+        counts.get.side_effect = ConnectionError("refused")
+        response = client.get("/api/v1/areas/")
+
+    assert response.status_code == 200

@@ -64,7 +64,7 @@ def test_every_answer_carries_the_security_headers(client, over_https, path):
     response = client.get(path, secure=True)
 
     assert response.status_code == 200
-    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response["X-Frame-Options"] == "DENY"

@@ -313,6 +313,12 @@ def require_a_newer_migration(lines):
     return [json.dumps(header) + "\n", *lines[1:]]
 
 
+def come_from_an_older_version(lines):
+    header = json.loads(lines[0])
+    header["migrations"]["recommendations"].pop()
+    return [json.dumps(header) + "\n", *lines[1:]]
+
+
 def add_a_session(lines):
     session = {"model": "sessions.session", "pk": "x", "fields": {"session_data": ""}}
     return [lines[0], json.dumps(session) + "\n", *lines[1:]]
@@ -330,6 +336,7 @@ def not_a_backup(lines):
         (garble_a_line, "not valid JSON"),
         (point_a_recommendation_at_a_missing_report, "Nothing was restored"),
         (require_a_newer_migration, "9999_from_the_future"),
+        (come_from_an_older_version, "made by an older version"),
         (add_a_session, "a row of sessions.session"),
         (not_a_backup, "not a backup made by backup_content"),
     ],

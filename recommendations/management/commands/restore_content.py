@@ -167,6 +167,21 @@ class Command(BaseCommand):
                 "The backup was made by a newer version of the portal: this database lacks "
                 f"the migrations {', '.join(missing)}. Deploy that version, migrate, restore."
             )
+        # The other way round too: migrations made since the backup may have changed rows
+        # (data migrations), which restoring old rows would skip.
+        newer = [
+            f"{app}.{name}"
+            for app, names in here.items()
+            if app in header.get("migrations", {})
+            for name in names
+            if name not in header["migrations"][app]
+        ]
+        if newer:
+            raise BackupRefused(
+                "The backup was made by an older version of the portal: this database has "
+                f"the later migrations {', '.join(newer)}. Restore it with the version that "
+                "made it, then upgrade and migrate."
+            )
 
     def clear_what_migrate_made(self):
         # The areas' history is empty (refuse_unless_empty checked), so the history rows that
